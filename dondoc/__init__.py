@@ -1,0 +1,1 @@
+"""dondoc: drivers (CLI, embedded runner) and the composition root."""

@@ -1,0 +1,81 @@
+"""The composition root: the one place that builds engines, sessions and notifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config.settings import Settings
+from engine.calendar import WorkCalendar
+from engine.db import make_engine, migrate
+from engine.notify import Notifier
+from engine.timeutil import now_utc
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass
+class App:
+    """Everything a driver needs, built once."""
+
+    settings: Settings
+    engine: Engine
+    notifier: Notifier
+    clock: Clock
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A new session; commands commit or roll back themselves."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def now(self) -> dt.datetime:
+        """The driver's clock (real, or fixed/simulated in tests and the demo)."""
+        return self.clock()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    notifier: Notifier | None = None,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    migrate_db: bool = True,
+) -> App:
+    """Build the app: database (created or upgraded on first use), notifier and clock."""
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.resolved_database_url)
+    if migrate_db:
+        migrate(engine)
+    if notifier is None:
+        notifier = default_notifier(settings)
+    return App(settings=settings, engine=engine, notifier=notifier, clock=clock or now_utc,
+               calendar=load_calendar(settings))
+
+
+def default_notifier(settings: Settings) -> Notifier:
+    """Telegram when a token is configured, else the console."""
+    if settings.telegram_token is not None:
+        from notifiers.telegram_notifier import TelegramNotifier
+
+        return TelegramNotifier.from_settings(settings)
+    from notifiers.console import ConsoleNotifier
+
+    return ConsoleNotifier()
+
+
+def load_calendar(settings: Settings) -> WorkCalendar:
+    """The working-day calendar with the deployment's announced swaps (policy file, if any)."""
+    try:
+        from engine.policy import load_policy
+    except ImportError:  # policy module not present yet
+        return WorkCalendar()
+    policy = load_policy(settings.policy_file)
+    return WorkCalendar(policy.extra_days_off, policy.extra_working_days)

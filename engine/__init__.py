@@ -1,0 +1,1 @@
+"""dondoc's domain: directives, their lifecycle, deadlines, storage and ingestion."""

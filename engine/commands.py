@@ -1,0 +1,386 @@
+"""Commands: one function per change, each one transaction that checks, appends an event,
+updates the projection and queues notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.lifecycle import transition_for
+from engine.models import Directive, DirectiveEvent, Person, State
+from engine.outbox import enqueue
+from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
+from engine.projection import apply_event, created_payload
+from engine.schedule import next_check_at, notification_time
+
+
+@dataclass(frozen=True)
+class AssignDirective:
+    directive_id: int
+    actor_id: int
+
+
+@dataclass(frozen=True)
+class EditDraft:
+    directive_id: int
+    actor_id: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AcknowledgeDirective:
+    directive_id: int
+    actor_id: int
+
+
+@dataclass(frozen=True)
+class SubmitReport:
+    directive_id: int
+    actor_id: int
+    text: str = ""
+    attachment: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AcceptReport:
+    directive_id: int
+    actor_id: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnReport:
+    directive_id: int
+    actor_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MarkOverdue:
+    directive_id: int
+
+
+@dataclass(frozen=True)
+class RequestExtension:
+    directive_id: int
+    actor_id: int
+    new_deadline: dt.datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GrantExtension:
+    directive_id: int
+    actor_id: int
+    new_deadline: dt.datetime | None = None  # None: as requested
+
+
+@dataclass(frozen=True)
+class DenyExtension:
+    directive_id: int
+    actor_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelDirective:
+    directive_id: int
+    actor_id: int
+    reason: str = ""
+
+
+Command = (
+    AssignDirective | EditDraft | AcknowledgeDirective | SubmitReport | AcceptReport | ReturnReport
+    | MarkOverdue | RequestExtension | GrantExtension | DenyExtension | CancelDirective
+)
+
+
+@dataclass
+class Outcome:
+    """What a command did: the directive after it, and the event (None when it was a no-op)."""
+
+    directive: Directive
+    event: DirectiveEvent | None
+    noop: bool = False
+    notifications: list[str] = field(default_factory=list)
+
+
+# The notification kinds each event sends, and to whom.
+_NOTIFY: dict[str, list[tuple[str, str]]] = {
+    "Assigned": [("assigned", "lead"), ("coordinator_info", "coordinators")],
+    "ReportSubmitted": [("report_submitted", "office")],
+    "ReportAccepted": [("report_accepted", "lead")],
+    "ReportReturned": [("report_returned", "lead")],
+    "ExtensionRequested": [("extension_requested", "office")],
+    "ExtensionGranted": [("extension_granted", "lead")],
+    "ExtensionDenied": [("extension_denied", "lead")],
+    "Cancelled": [("cancelled", "lead")],
+}
+
+
+def _event_for(cmd: Command, directive: Directive, now: dt.datetime) -> tuple[str, dict[str, Any]]:
+    """The event type and payload a command produces; validates command-specific input."""
+    match cmd:
+        case AssignDirective():
+            if directive.lead_agency_id is None and directive.leader_id is None:
+                raise InvalidInput(
+                    f"directive {directive.id} has no resolved lead; set one first "
+                    f"(dondoc review {directive.id} --lead …)"
+                )
+            return "Assigned", {}
+        case EditDraft(changes=changes):
+            bad = set(changes) - EDITABLE
+            if bad:
+                raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
+            return "DraftEdited", {"changes": _jsonable(changes)}
+        case AcknowledgeDirective():
+            return "Acknowledged", {}
+        case SubmitReport(text=text, attachment=attachment):
+            if not text.strip() and not attachment:
+                raise InvalidInput("a report needs text or a file")
+            return "ReportSubmitted", {"text": text, "attachment": attachment}
+        case AcceptReport(note=note):
+            return "ReportAccepted", {"note": note}
+        case ReturnReport(reason=reason):
+            return "ReportReturned", {"reason": reason}
+        case MarkOverdue():
+            return "DeadlinePassed", {"deadline": _iso(directive.deadline)}
+        case RequestExtension(new_deadline=new, reason=reason):
+            if directive.deadline is not None and new <= directive.deadline:
+                raise InvalidInput("the requested deadline must be later than the current one")
+            if new <= now:
+                raise InvalidInput("the requested deadline is already past")
+            return "ExtensionRequested", {"new_deadline": _iso(new), "reason": reason}
+        case GrantExtension(new_deadline=new):
+            pending = directive.pending_extension
+            if new is None:
+                if not pending:
+                    raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
+                return "ExtensionGranted", {"new_deadline": pending["new_deadline"], "requested": True}
+            return "ExtensionGranted", {"new_deadline": _iso(new), "requested": bool(pending)}
+        case DenyExtension(reason=reason):
+            if not directive.pending_extension:
+                raise InvalidInput(f"directive {directive.id} has no pending extension request")
+            return "ExtensionDenied", {"reason": reason}
+        case CancelDirective(reason=reason):
+            return "Cancelled", {"reason": reason}
+    raise TypeError(f"unknown command {cmd!r}")
+
+
+EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",
+            "deadline_text", "deadline_kind", "recurrence", "ref"}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in changes.items()}
+
+
+def _load(session: Session, directive_id: int) -> Directive:
+    directive = session.get(Directive, directive_id, populate_existing=True)
+    if directive is None:
+        raise NotFound(f"no directive with id {directive_id}")
+    return directive
+
+
+def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
+    """Run one command in one transaction; raise a DondocError if it is not allowed."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    try:
+        outcome = _handle(session, cmd, now)
+        session.commit()
+        return outcome
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        return _after_conflict(session, cmd, now, exc)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
+    directive = _load(session, cmd.directive_id)
+    actor_id = getattr(cmd, "actor_id", None)
+    person = get_person(session, actor_id) if actor_id is not None else None
+    event_type, payload = _event_for(cmd, directive, now)
+    try:
+        transition = transition_for(directive.state, event_type)
+    except TransitionNotAllowed:
+        if _already_holds(directive, event_type):
+            return Outcome(directive, None, noop=True)
+        raise
+    kinds = actor_kinds(person, directive)
+    if not kinds & transition.actors:
+        who = person.name if person else "system"
+        need = " or ".join(sorted(a.value for a in transition.actors))
+        raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
+    return append(session, directive, event_type, payload, now, actor=person)
+
+
+def append(
+    session: Session,
+    directive: Directive,
+    event_type: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    *,
+    actor: Person | None = None,
+) -> Outcome:
+    """Append an event, update the projection and queue its notifications (no commit)."""
+    transition_for(directive.state, event_type)  # raises TransitionNotAllowed
+    event = DirectiveEvent(
+        directive_id=directive.id,  # type: ignore[arg-type]
+        seq=directive.version + 1,
+        type=event_type,
+        actor_id=actor.id if actor else None,
+        actor=actor.name if actor else "system",
+        at=now,
+        payload=payload,
+    )
+    # Optimistic lock: claim the next version before touching the object; a concurrent writer that
+    # got there first leaves 0 rows (on PostgreSQL it waits for that writer's commit, then sees 0).
+    claimed = session.execute(
+        update(Directive)
+        .where(col(Directive.id) == directive.id, col(Directive.version) == directive.version)
+        .values(version=event.seq)
+    )
+    if claimed.rowcount != 1:
+        raise StaleDataError(f"directive {directive.id} changed concurrently")
+    apply_event(directive, event)
+    directive.next_check_at = next_check_at(directive, now)
+    session.add(event)
+    session.add(directive)
+    session.flush()
+    keys = _queue_notifications(session, directive, event, now)
+    return Outcome(directive, event, notifications=keys)
+
+
+def _queue_notifications(session: Session, directive: Directive, event: DirectiveEvent, now: dt.datetime) -> list[str]:
+    keys: list[str] = []
+    audiences: dict[str, Callable[[], list[Person]]] = {
+        "lead": lambda: lead_people(session, directive),
+        "office": lambda: office_people(session),
+        "coordinators": lambda: coordinator_people(session, directive),
+    }
+    for kind, audience in _NOTIFY.get(event.type, []):
+        for person in audiences[audience]():
+            key = f"d{directive.id}:{kind}:e{event.seq}:p{person.id}"
+            payload = {"event_seq": event.seq, "version": directive.version, **event.payload}
+            if enqueue(session, key=key, kind=kind, person_id=person.id, directive_id=directive.id,
+                       payload=payload, not_before=notification_time(now), now=now):
+                keys.append(key)
+    return keys
+
+
+def _already_holds(directive: Directive, event_type: str) -> bool:
+    """True when a repeated command asks for the state that already holds (a harmless double press)."""
+    return (event_type, directive.state) in {
+        ("Acknowledged", State.in_progress),
+        ("Acknowledged", State.reported),
+        ("ReportAccepted", State.done),
+        ("Cancelled", State.cancelled),
+        ("Assigned", State.assigned),
+        ("DeadlinePassed", State.overdue),
+    }
+
+
+def _after_conflict(session: Session, cmd: Command, now: dt.datetime, exc: Exception) -> Outcome:
+    directive = _load(session, cmd.directive_id)
+    event_type, _ = _event_for(cmd, directive, now) if not isinstance(cmd, GrantExtension) else ("", {})
+    if event_type and _already_holds(directive, event_type):
+        return Outcome(directive, None, noop=True)
+    raise ConcurrencyConflict(
+        f"directive {cmd.directive_id} was changed by someone else at the same time "
+        f"(now '{directive.state.value}', version {directive.version}); look again and retry"
+    ) from exc
+
+
+def add_draft(session: Session, directive: Directive, now: dt.datetime, *, actor: Person | None = None) -> Directive:
+    """Store a new draft directive with its Drafted event (the caller commits)."""
+    directive.state = State.draft
+    directive.version = 1
+    directive.created_at = directive.updated_at = now
+    directive.next_check_at = None
+    session.add(directive)
+    session.flush()
+    session.add(DirectiveEvent(
+        directive_id=directive.id,  # type: ignore[arg-type]
+        seq=1, type="Drafted", actor_id=actor.id if actor else None,
+        actor=actor.name if actor else "system", at=now, payload=created_payload(directive),
+    ))
+    session.flush()
+    return directive
+
+
+# Convenience wrappers named as in the issue; each is one transaction.
+def assign(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime) -> Outcome:
+    """Assign a reviewed draft."""
+    return handle(session, AssignDirective(directive_id, actor_id), now)
+
+
+def acknowledge(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime) -> Outcome:
+    """The lead confirms receipt."""
+    return handle(session, AcknowledgeDirective(directive_id, actor_id), now)
+
+
+def submit_report(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, text: str = "",
+                  attachment: dict[str, Any] | None = None) -> Outcome:
+    """The lead reports a result."""
+    return handle(session, SubmitReport(directive_id, actor_id, text, attachment), now)
+
+
+def accept_report(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, note: str = "") -> Outcome:
+    """The office accepts the report: done."""
+    return handle(session, AcceptReport(directive_id, actor_id, note), now)
+
+
+def return_report(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
+                  reason: str = "") -> Outcome:
+    """The office sends the report back."""
+    return handle(session, ReturnReport(directive_id, actor_id, reason), now)
+
+
+def mark_overdue(session: Session, directive_id: int, *, now: dt.datetime) -> Outcome:
+    """The sweep records that the deadline passed."""
+    return handle(session, MarkOverdue(directive_id), now)
+
+
+def request_extension(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
+                      new_deadline: dt.datetime, reason: str = "") -> Outcome:
+    """The lead asks for a later deadline."""
+    return handle(session, RequestExtension(directive_id, actor_id, new_deadline, reason), now)
+
+
+def grant_extension(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
+                    new_deadline: dt.datetime | None = None) -> Outcome:
+    """The office sets a new deadline (the requested one by default)."""
+    return handle(session, GrantExtension(directive_id, actor_id, new_deadline), now)
+
+
+def deny_extension(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
+                   reason: str = "") -> Outcome:
+    """The office refuses a pending extension request."""
+    return handle(session, DenyExtension(directive_id, actor_id, reason), now)
+
+
+def cancel(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, reason: str = "") -> Outcome:
+    """The office cancels a directive."""
+    return handle(session, CancelDirective(directive_id, actor_id, reason), now)
+
+
+def edit_draft(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
+               changes: dict[str, Any]) -> Outcome:
+    """The office corrects a draft before assigning it."""
+    return handle(session, EditDraft(directive_id, actor_id, changes), now)

@@ -1,0 +1,110 @@
+"""Who a person is relative to a directive, and who should hear about it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from engine.errors import NotFound
+from engine.lifecycle import Actor
+from engine.models import Agency, Directive, Person, Role
+
+LEAD_ROLES = (Role.leader, Role.focal)
+OFFICE_ROLES = (Role.office, Role.supervisor)
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    """A person by id, or NotFound."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person with id {person_id}")
+    return person
+
+
+def find_person(session: Session, ref: str) -> Person:
+    """A person by id or exact name (case-insensitive)."""
+    if ref.isdigit():
+        return get_person(session, int(ref))
+    matches = session.exec(select(Person).where(col(Person.name).ilike(ref))).all()
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(f"no person named '{ref}'")
+    raise NotFound(f"'{ref}' names {len(matches)} people; use the id")
+
+
+def find_agency(session: Session, ref: str) -> Agency:
+    """An agency by id, code, name or alias (case-insensitive)."""
+    if ref.isdigit():
+        agency = session.get(Agency, int(ref))
+        if agency:
+            return agency
+    needle = ref.strip().casefold()
+    for agency in session.exec(select(Agency)).all():
+        names = [agency.code, agency.name, *agency.aliases]
+        if any(n.casefold() == needle for n in names):
+            return agency
+    raise NotFound(f"no agency '{ref}' in the directory (see: dondoc agencies list)")
+
+
+def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:
+    """The lifecycle actor kinds this person can act as on this directive."""
+    if person is None:
+        return {Actor.system}
+    kinds: set[Actor] = set()
+    if person.role in OFFICE_ROLES:
+        kinds.add(Actor.office)
+    if directive.leader_id is not None and person.id == directive.leader_id:
+        kinds.add(Actor.lead)
+    elif (
+        person.role in LEAD_ROLES
+        and directive.lead_agency_id is not None
+        and person.agency_id == directive.lead_agency_id
+    ):
+        kinds.add(Actor.lead)
+    return kinds
+
+
+def lead_people(session: Session, directive: Directive) -> list[Person]:
+    """The lead's leader(s) and focal officer(s), or the named lead person."""
+    if directive.leader_id is not None:
+        person = session.get(Person, directive.leader_id)
+        return [person] if person else []
+    if directive.lead_agency_id is None:
+        return []
+    stmt = (
+        select(Person)
+        .where(Person.agency_id == directive.lead_agency_id, col(Person.role).in_(LEAD_ROLES))
+        .order_by(col(Person.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def office_people(session: Session) -> list[Person]:
+    """Tracking staff of the office."""
+    return list(session.exec(select(Person).where(Person.role == Role.office).order_by(col(Person.id))).all())
+
+
+def coordinator_people(session: Session, directive: Directive) -> list[Person]:
+    """Leaders of the coordinating agencies that the directory knows."""
+    if not directive.coordinators:
+        return []
+    wanted = {c.casefold() for c in directive.coordinators}
+    agency_ids = [
+        a.id
+        for a in session.exec(select(Agency)).all()
+        if {a.name.casefold(), a.code.casefold(), *(x.casefold() for x in a.aliases)} & wanted
+    ]
+    if not agency_ids:
+        return []
+    stmt = select(Person).where(col(Person.agency_id).in_(agency_ids), Person.role == Role.leader)
+    return list(session.exec(stmt.order_by(col(Person.id))).all())
+
+
+def supervisor_of(session: Session, directive: Directive) -> Person | None:
+    """The Phó Chủ tịch supervising the lead agency, if the directory says."""
+    if directive.lead_agency_id is None:
+        return None
+    agency = session.get(Agency, directive.lead_agency_id)
+    if agency is None or agency.supervisor_id is None:
+        return None
+    return session.get(Person, agency.supervisor_id)
