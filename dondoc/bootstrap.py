@@ -14,6 +14,7 @@ from config.settings import Settings
 from engine.calendar import WorkCalendar
 from engine.db import make_engine, migrate
 from engine.notify import Notifier
+from engine.policy import Policy, load_policy
 from engine.timeutil import now_utc
 
 Clock = Callable[[], dt.datetime]
@@ -28,6 +29,7 @@ class App:
     notifier: Notifier
     clock: Clock
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    policy: Policy = field(default_factory=Policy)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -56,8 +58,9 @@ def bootstrap(
         migrate(engine)
     if notifier is None:
         notifier = default_notifier(settings)
+    policy = load_policy(settings.policy_file)
     return App(settings=settings, engine=engine, notifier=notifier, clock=clock or now_utc,
-               calendar=load_calendar(settings))
+               calendar=policy.calendar(), policy=policy)
 
 
 def default_notifier(settings: Settings) -> Notifier:
@@ -72,10 +75,5 @@ def default_notifier(settings: Settings) -> Notifier:
 
 
 def load_calendar(settings: Settings) -> WorkCalendar:
-    """The working-day calendar with the deployment's announced swaps (policy file, if any)."""
-    try:
-        from engine.policy import load_policy
-    except ImportError:  # policy module not present yet
-        return WorkCalendar()
-    policy = load_policy(settings.policy_file)
-    return WorkCalendar(policy.extra_days_off, policy.extra_working_days)
+    """The working-day calendar with the deployment's announced swaps (from the policy file)."""
+    return load_policy(settings.policy_file).calendar()

@@ -13,11 +13,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from engine.calendar import WorkCalendar
+from engine.db import begin_write
 from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
 from engine.lifecycle import transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
+from engine.policy import Policy
 from engine.projection import apply_event, created_payload
 from engine.schedule import next_check_at, notification_time
 
@@ -211,6 +214,7 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
 
 
 def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
+    begin_write(session)
     directive = _load(session, cmd.directive_id)
     actor_id = getattr(cmd, "actor_id", None)
     person = get_person(session, actor_id) if actor_id is not None else None
@@ -237,8 +241,13 @@ def append(
     now: dt.datetime,
     *,
     actor: Person | None = None,
+    policy: Policy | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Outcome:
-    """Append an event, update the projection and queue its notifications (no commit)."""
+    """Append an event, update the projection and queue its notifications (no commit).
+
+    `policy`/`calendar` default to the packaged policy file; the sweep passes the deployment's.
+    """
     transition_for(directive.state, event_type)  # raises TransitionNotAllowed
     event = DirectiveEvent(
         directive_id=directive.id,  # type: ignore[arg-type]
@@ -259,15 +268,18 @@ def append(
     if claimed.rowcount != 1:
         raise StaleDataError(f"directive {directive.id} changed concurrently")
     apply_event(directive, event)
-    directive.next_check_at = next_check_at(directive, now)
+    directive.next_check_at = next_check_at(directive, now, policy=policy, calendar=calendar)
     session.add(event)
     session.add(directive)
     session.flush()
-    keys = _queue_notifications(session, directive, event, now)
+    not_before = notification_time(now, policy=policy, calendar=calendar)
+    keys = _queue_notifications(session, directive, event, not_before)
     return Outcome(directive, event, notifications=keys)
 
 
-def _queue_notifications(session: Session, directive: Directive, event: DirectiveEvent, now: dt.datetime) -> list[str]:
+def _queue_notifications(
+    session: Session, directive: Directive, event: DirectiveEvent, not_before: dt.datetime
+) -> list[str]:
     keys: list[str] = []
     audiences: dict[str, Callable[[], list[Person]]] = {
         "lead": lambda: lead_people(session, directive),
@@ -279,7 +291,7 @@ def _queue_notifications(session: Session, directive: Directive, event: Directiv
             key = f"d{directive.id}:{kind}:e{event.seq}:p{person.id}"
             payload = {"event_seq": event.seq, "version": directive.version, **event.payload}
             if enqueue(session, key=key, kind=kind, person_id=person.id, directive_id=directive.id,
-                       payload=payload, not_before=notification_time(now), now=now):
+                       payload=payload, not_before=not_before, now=event.at):
                 keys.append(key)
     return keys
 

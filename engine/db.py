@@ -9,12 +9,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from engine.errors import StorageUnavailable
 
+WRITE_OPTION = "dondoc_write"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -26,10 +27,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own BEGIN handling defers locks; BEGIN IMMEDIATE avoids upgrade deadlocks between writers.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Readers take no lock (WAL); a writer asks for the lock up front so that two writers queue on the
+    # busy timeout instead of failing when one upgrades a stale read snapshot.
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; plain on PostgreSQL)."""
+    if session.in_transaction():
+        session.commit()  # end the read snapshot; later reads see what others committed
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

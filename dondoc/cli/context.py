@@ -1,0 +1,68 @@
+"""State shared by CLI commands: the app (built lazily, once), the clock, output helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from dondoc.bootstrap import App, bootstrap
+from engine.errors import InvalidInput
+from engine.timeutil import parse_instant
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class _State:
+    now_text: str | None = None
+    app: App | None = None
+    people_app: object | None = None
+
+    def get_app(self) -> App:
+        if self.app is None:
+            from config.settings import Settings
+            from engine.directory import load_default_directory
+
+            settings = Settings()
+            clock = None
+            if self.now_text:
+                fixed = parse_time(self.now_text)
+                clock = lambda: fixed  # noqa: E731
+            self.app = bootstrap(settings, clock=clock)
+            with self.app.session() as session:
+                load_default_directory(session, settings.agencies_file)
+        return self.app
+
+
+state = _State()
+
+
+def parse_time(text: str) -> dt.datetime:
+    """A user-typed date/time, or InvalidInput naming the problem."""
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt: str, title: str = "") -> None:
+    """Print rows as a rich table or as JSON with stable keys."""
+    if fmt == "json":
+        console.print_json(json.dumps(list(rows), ensure_ascii=False, default=str))
+        return
+    if fmt != "table":
+        raise InvalidInput(f"unknown format '{fmt}' (table or json)")
+    table = Table(title=title or None, show_lines=False)
+    cols = list(columns)
+    for _, header in cols:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if row.get(k) is None else str(row.get(k)) for k, _ in cols])
+    console.print(table)

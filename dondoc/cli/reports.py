@@ -1,0 +1,40 @@
+"""`dondoc stats` and `dondoc check`."""
+
+from __future__ import annotations
+
+import typer
+
+from dondoc.cli.context import console, emit, state
+from engine.audit import check_projections
+from engine.stats import BUCKET_LABELS, compute_stats
+
+
+def stats(
+    by: str = typer.Option("agency", "--by", help="agency, leader, notice or all"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Statistics in the official buckets."""
+    app = state.get_app()
+    with app.session() as session:
+        rows = compute_stats(session, app.now(), by=by, calendar=app.calendar)
+    columns = [("name", "Đơn vị"), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
+        "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon")]]
+    emit([r.as_dict() for r in rows], columns, fmt, title="Tình hình thực hiện nhiệm vụ")
+
+
+def check() -> None:
+    """Rebuild every directive from its events and compare with the stored state."""
+    with state.get_app().session() as session:
+        checked, differences = check_projections(session)
+    if differences:
+        for d in differences[:50]:
+            console.print(f"#{d.directive_id} {d.field}: stored={d.stored!r} replayed={d.replayed!r}")
+        console.print(f"[red]{len(differences)} differences in {checked} directives[/red]")
+        raise typer.Exit(1)
+    console.print(f"OK: {checked} directives replayed, projections match their events.")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach these commands to the main app."""
+    app.command("stats")(stats)
+    app.command("check")(check)

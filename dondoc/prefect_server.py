@@ -1,0 +1,134 @@
+"""Prefect inside `dondoc run`: offline settings, and a local Prefect server supervised on loopback.
+
+The server is `prefect server start --no-ui` on SQLite under the data dir, in its own process group.
+A parent that is killed (even with SIGKILL) must not leave it running: on Linux the child asks the
+kernel for SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere `stop()` is the only guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1
+
+
+def offline_env(settings: Settings) -> dict[str, str]:
+    """Prefect settings for an offline, self-contained install (the operator's own values win)."""
+    home = settings.prefect_home
+    return {
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    }
+
+
+def apply_offline_env(settings: Settings) -> None:
+    """Set the offline Prefect environment; call before `import prefect` (settings are read then)."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    for key, value in offline_env(settings).items():
+        os.environ.setdefault(key, value)
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent(parent: int) -> None:
+    """preexec_fn: SIGKILL this child when the parent dies (Linux), or exit if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+class LocalPrefectServer:
+    """A `prefect server start` child on loopback; start(), wait_healthy(), stop()."""
+
+    def __init__(self, home: Path, *, port: int | None = None) -> None:
+        self.home = home
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = home / "server.log"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}/api"
+
+    def start(self) -> None:
+        """Spawn the server. Call from the main thread: PDEATHSIG fires when the *thread* that forked dies."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK,
+               "--port", str(self.port), "--no-ui", "--analytics-off"]
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        parent = os.getpid()
+        with open(self.log_path, "ab") as out:
+            self.process = subprocess.Popen(
+                cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=lambda: _die_with_parent(parent),
+            )
+        log.info("prefect server pid %s starting on %s (log: %s)", self.process.pid, self.api_url, self.log_path)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def wait_healthy(self, timeout: float = 90.0) -> float:
+        """Wait until /api/health answers; return the seconds it took."""
+        started = time.monotonic()
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() - started < timeout:
+                if not self.running():
+                    raise RuntimeError(f"prefect server exited with {self.process.poll()}; see {self.log_path}")
+                try:
+                    if (await client.get(f"{self.api_url}/health")).status_code == 200:
+                        return time.monotonic() - started
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.25)
+        raise TimeoutError(f"prefect server not healthy after {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server's whole process group: SIGTERM, then SIGKILL after `timeout`."""
+        if self.process is None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout)
+                break
+            except subprocess.TimeoutExpired:
+                log.warning("prefect server did not stop on %s", sig.name)
+        self.process.wait()
+        # The group may outlive its leader; make sure nothing of it remains.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        log.info("prefect server pid %s stopped", self.process.pid)

@@ -1,0 +1,253 @@
+"""Deadline phrases of Vietnamese administrative documents, read against the notice date."""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from engine.calendar import DEFAULT_CALENDAR, WorkCalendar
+
+KINDS = (
+    "date", "month", "quarter", "half_year", "year", "days", "working_days", "event_date",
+    "event_month", "before_event", "recurring", "none", "invalid",
+)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline phrase as written and what it resolves to."""
+
+    text: str
+    date: dt.date | None
+    time: dt.time | None
+    kind: str
+    recurrence: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+# --- building blocks --------------------------------------------------------------------------
+_D = r"(\d{1,2})"
+_M = r"(\d{1,2})"
+_Y = r"(\d{4})"
+# 21/4/2024, 21/4 (no year), "ngày 20 tháng 10 năm 2024", "20 tháng 10"
+_DATE = (
+    rf"(?:{_D}\s*[/.]\s*{_M}(?:\s*[/.]\s*{_Y})?(?![/\d])"
+    rf"|{_D}\s+tháng\s+{_M}(?:\s*(?:năm|,)\s*{_Y})?)"
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_UNTIL_BREAK = r"[^.;\n]*"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # recurring duties
+    ("recurring_day", re.compile(
+        rf"(?:(?:trước|chậm nhất|vào)\s+)?(?:ngày\s+)?(?:từ\s+ngày\s+\d{{1,2}}\s+đến\s+)?(?:ngày\s+)?{_D}"
+        r"\s+(?:hằng|hàng)\s+(tháng|quý|năm)", re.I)),
+    ("recurring", re.compile(
+        r"định\s+kỳ\s*(?:(?:hằng|hàng|mỗi)\s+(tuần|tháng|quý|năm)|(6|sáu)\s+tháng(?:\s*(?:,|và)\s*(?:hằng|hàng)\s+năm)?"
+        r"|(?:từ\s+ngày\s+\d{1,2}\s+đến\s+)?(?:ngày\s+)?(\d{1,2})\s+(?:hằng|hàng)\s+(tháng))", re.I)),
+    # a window: its end is the deadline
+    ("window", re.compile(
+        rf"(?:trong\s+tuần\s+)?từ\s+ngày\s+\d{{1,2}}(?:\s*[/.]\s*\d{{1,2}})?(?:\s+tháng\s+\d{{1,2}})?\s+"
+        rf"(?:đến|tới)\s+(?:hết\s+)?ngày\s+{_DATE}", re.I)),
+    # a time of day
+    ("time", re.compile(
+        rf"(?:trước|chậm nhất|vào)\s+(?:lúc\s+)?(\d{{1,2}})\s*(?:giờ|h)\s*(?:(\d{{2}})\s*(?:phút)?)?\s*,?\s*"
+        rf"(?:(sáng|chiều)\s+)?(?:ngày\s+)?{_DATE}", re.I)),
+    ("halfday", re.compile(rf"(?:trước\s+|vào\s+)?(sáng|chiều|trưa)\s+ngày\s+{_DATE}", re.I)),
+    # events
+    ("event", re.compile(
+        rf"(?:tại|trình|vào|tới)\s+(?:[^\s.;]+\s+){{0,8}}?(?:kỳ|phiên)\s+họp{_UNTIL_BREAK}?"
+        rf"(?:ngày\s+{_DATE}|tháng\s+{_M}\s*(?:/|năm)\s*{_Y})", re.I)),
+    ("holiday", re.compile(
+        r"(?:trong|vào|trước)\s+(?:dịp|kỳ|đợt)\s+(?:nghỉ\s+)?(?:lễ|tết)[^.;()\n]{0,80}?\(\s*(\d{1,2})\s*/\s*(\d{1,2})"
+        r"(?:\s*/\s*(\d{4}))?\s*\)(?:\s*[;,]\s*[^.;()\n]{0,60}?\(\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?\s*\))*",
+        re.I)),
+    # exact days
+    ("date", re.compile(
+        rf"(?:(?:hoàn thành|xong)\s+)?(?:trước|chậm nhất(?:\s+là)?|vào|đến|tới|hạn\s+(?:chót|cuối)|trong)"
+        rf"\s+(?:ngày\s+)?{_DATE}", re.I)),
+    # months, quarters, halves, years
+    ("month", re.compile(
+        rf"(?:(?:hoàn thành|xong)\s+)?(trong|cuối|giữa|đầu|sang|hết|đến hết|trước|ngay trong)\s+tháng\s+{_M}"
+        rf"(?:\s*(?:/|năm)\s*{_Y})?(?![/\d])", re.I)),
+    ("quarter", re.compile(
+        rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|cuối|hết|đến hết|trước hết|ngay trong)?\s*quý\s+(IV|III|II|I|[1-4])\b"
+        rf"(?:\s*(?:/|năm)\s*{_Y})?", re.I)),
+    ("half_year", re.compile(rf"(?:trong\s+)?(?:6|sáu)\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?", re.I)),
+    ("year", re.compile(
+        rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|đến hết|hết|cuối|ngay trong)\s+năm\s+{_Y}(?!\s*[-–]\s*\d)", re.I)),
+    ("days", re.compile(
+        r"trong\s+(?:vòng|thời\s+hạn|thời\s+gian)?\s*(\d{1,3})\s+ngày(\s+làm\s+việc)?", re.I)),
+    ("before_event", re.compile(r"trước\s+khi\s+[^.;\n]+", re.I)),
+    ("urgent", re.compile(r"khẩn\s+trương|nhanh\s+chóng|ngay\s+lập\s+tức|kịp\s+thời", re.I)),
+]
+_PRIORITY = {
+    "time": 10, "halfday": 10, "window": 9, "date": 9, "event": 8, "holiday": 7, "month": 6,
+    "quarter": 5, "half_year": 5, "year": 4, "days": 4, "recurring_day": 3, "recurring": 3,
+    "before_event": 2, "urgent": 0,
+}
+# Phrases that look like deadlines but name a period or a meeting being described.
+_PERIOD_AFTER = re.compile(r"\s*(?:và\s+(?:thời\s+gian|những\s+tháng|các\s+tháng)\s+tiếp|và\s+thời\s+gian\s+tới|trở\s+đi)")
+_CONTEXT_BEFORE = re.compile(
+    r"(?:dự\s+kiến(?:\s+tổ\s+chức)?|tổ\s+chức|diễn\s+ra|khai\s+mạc|Nghị\s+quyết|Kết\s+luận|Thông\s+báo)\s*\(?\s*$", re.I)
+_HALF_CONTEXT = re.compile(r"(?:tình\s+hình|kết\s+quả|sơ\s+kết|tổng\s+kết|tháng\s+\d+\s+và)\s+$", re.I)
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, _cal.monthrange(year, month)[1])
+
+
+def _date_parts(groups: tuple[str | None, ...]) -> tuple[int, int, int | None]:
+    """Day, month and optional year from the six groups of _DATE (figures or words)."""
+    d1, m1, y1, d2, m2, y2 = groups
+    if d1 is not None:
+        return int(d1), int(m1), int(y1) if y1 else None
+    return int(d2), int(m2), int(y2) if y2 else None
+
+
+def _resolve_day(day: int, month: int, year: int | None, anchor: dt.date) -> tuple[dt.date | None, list[str]]:
+    """A real date or None; without a year, the first such day on or after the anchor."""
+    flags: list[str] = []
+    if year is None:
+        flags.append("year_inferred")
+        year = anchor.year
+        try:
+            if dt.date(year, month, day) < anchor:
+                year += 1
+        except ValueError:
+            return None, [*flags, "invalid_date"]
+    try:
+        return dt.date(year, month, day), flags
+    except ValueError:
+        return None, [*flags, "invalid_date"]
+
+
+def _resolve_month(month: int, year: int | None, anchor: dt.date) -> tuple[int, int]:
+    if year is None:
+        year = anchor.year if month >= anchor.month else anchor.year + 1
+    return year, month
+
+
+def _interpret(
+    name: str, m: re.Match[str], anchor: dt.date, cal: WorkCalendar
+) -> tuple[dt.date | None, dt.time | None, str, str | None, list[str]] | None:
+    """What one matched pattern means; None when it is not a deadline after all."""
+    g = m.groups()
+    if name == "recurring_day":
+        unit = {"tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[g[1].lower()]
+        return None, None, "recurring", f"{unit}:day={int(g[0])}", []
+    if name == "recurring":
+        if g[0]:
+            unit = {"tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[g[0].lower()]
+            return None, None, "recurring", unit, []
+        if g[1]:
+            return None, None, "recurring", "half-yearly", []
+        return None, None, "recurring", f"monthly:day={int(g[2])}", []
+    if name in ("date", "window"):
+        day, month, year = _date_parts(g[-6:])
+        when, flags = _resolve_day(day, month, year, anchor)
+        return when, None, "date" if when else "invalid", None, flags
+    if name == "time":
+        day, month, year = _date_parts(g[3:9])
+        when, flags = _resolve_day(day, month, year, anchor)
+        hour, minute = int(g[0]), int(g[1] or 0)
+        if (g[2] or "").lower() == "chiều" and hour < 12:
+            hour += 12
+        at = dt.time(hour, minute) if hour < 24 and minute < 60 else None
+        return when, at if when else None, "date" if when else "invalid", None, flags
+    if name == "halfday":
+        day, month, year = _date_parts(g[1:7])
+        when, flags = _resolve_day(day, month, year, anchor)
+        at = dt.time(12, 0) if g[0].lower() in ("sáng", "trưa") else dt.time(17, 0)
+        return when, at if when else None, "date" if when else "invalid", None, flags
+    if name == "event":
+        if g[6] is not None:
+            year, month = _resolve_month(int(g[6]), int(g[7]), anchor)
+            return _last_day(year, month), None, "event_month", None, []
+        day, month, year = _date_parts(g[:6])
+        when, flags = _resolve_day(day, month, year, anchor)
+        return when, None, "event_date" if when else "invalid", None, flags
+    if name == "holiday":
+        when, flags = _resolve_day(int(g[0]), int(g[1]), int(g[2]) if g[2] else None, anchor)
+        return when, None, "event_date" if when else "invalid", None, flags
+    if name == "month":
+        if not 1 <= int(g[1]) <= 12:
+            return None
+        year, month = _resolve_month(int(g[1]), int(g[2]) if g[2] else None, anchor)
+        word = g[0].lower()
+        day = 15 if word == "giữa" else 10 if word == "đầu" else _cal.monthrange(year, month)[1]
+        flags = ["approximate"] if word == "đầu" else []
+        return dt.date(year, month, day), None, "month", None, flags
+    if name == "quarter":
+        q = _ROMAN[g[0].lower()]
+        year = int(g[1]) if g[1] else anchor.year
+        return _last_day(year, q * 3), None, "quarter", None, []
+    if name == "half_year":
+        year = int(g[1]) if g[1] else anchor.year
+        return _last_day(year, 6 if g[0].lower() == "đầu" else 12), None, "half_year", None, []
+    if name == "year":
+        return dt.date(int(g[0]), 12, 31), None, "year", None, []
+    if name == "days":
+        count = int(g[0])
+        if g[1]:
+            return cal.add_working_days(anchor, count), None, "working_days", None, []
+        return anchor + dt.timedelta(days=count), None, "days", None, []
+    if name == "before_event":
+        return None, None, "before_event", None, ["needs_date"]
+    return None, None, "none", None, ["urgent"]
+
+
+def _is_context(name: str, text: str, m: re.Match[str]) -> bool:
+    """True when the phrase describes a period or a meeting instead of setting a deadline."""
+    before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 40]
+    if name in ("month", "year", "quarter", "half_year") and _PERIOD_AFTER.match(after):
+        return True
+    if name in ("month", "date", "quarter") and _CONTEXT_BEFORE.search(before):
+        return True
+    if name == "half_year" and _HALF_CONTEXT.search(before):
+        return True
+    return name == "event" and bool(re.search(r"(?:Nghị quyết|Kết luận|Thông báo)\s+$", before, re.I))
+
+
+def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> list[tuple[int, Deadline]]:
+    """Every deadline phrase in `text` with its offset, overlapping weaker matches removed."""
+    cal = calendar or DEFAULT_CALENDAR
+    found: list[tuple[int, int, int, Deadline]] = []
+    for name, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if _is_context(name, text, m):
+                continue
+            meaning = _interpret(name, m, anchor, cal)
+            if meaning is None:
+                continue
+            when, at, kind, recurrence, flags = meaning
+            if when is not None and when < anchor:
+                flags.append("before_notice_date")
+            phrase = m.group(0).strip(" ,")
+            if name == "event":  # "trình HĐND tỉnh tại kỳ họp …": the event starts at "tại"
+                phrase = phrase[phrase.find("tại ") :] if " tại " in phrase else phrase
+            deadline = Deadline(phrase, when, at, kind, recurrence, tuple(flags))
+            found.append((m.start(), m.end(), _PRIORITY[name], deadline))
+    kept: list[tuple[int, int, int, Deadline]] = []
+    for item in sorted(found, key=lambda f: (-f[2], -(f[1] - f[0]), f[0])):
+        if all(item[1] <= k[0] or item[0] >= k[1] for k in kept):
+            kept.append(item)
+    kept.sort(key=lambda f: f[0])
+    return [(start, d) for start, _end, prio, d in kept if prio > 0 or len(kept) == 1]
+
+
+def parse_deadline(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> Deadline | None:
+    """The governing deadline phrase of a clause or sentence, or None when it sets none."""
+    found = find_deadlines(text, anchor, calendar)
+    if not found:
+        return None
+    return max(found, key=lambda f: (_rank(f[1]), -f[0]))[1]
+
+
+def _rank(d: Deadline) -> int:
+    return {
+        "date": 10, "invalid": 10, "event_date": 8, "month": 6, "event_month": 6, "quarter": 5,
+        "half_year": 5, "year": 4, "days": 4, "working_days": 4, "recurring": 3, "before_event": 2,
+    }.get(d.kind, 0)

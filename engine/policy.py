@@ -1,0 +1,104 @@
+"""The reminder policy: a deployment file in config/, overridable per directive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.calendar import WorkCalendar
+from engine.errors import InvalidInput
+
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "config" / "policy.yaml"
+
+
+class QuietHours(BaseModel):
+    """A nightly window in which nothing is delivered; it may wrap past midnight."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: dt.time = Field(dt.time(21, 0), description="Local time the quiet window begins")
+    end: dt.time = Field(dt.time(7, 0), description="Local time the quiet window ends")
+
+    def contains(self, t: dt.time) -> bool:
+        """True when a local time of day falls in the window."""
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+
+class Policy(BaseModel):
+    """When reminders, escalations, nudges and digests fall due, and how delivery retries."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Local time zone for days and hours")
+    before_days: tuple[int, ...] = Field((7, 3, 1), description="Working days before the deadline to remind")
+    on_the_day: bool = Field(True, description="Remind on the deadline day")
+    send_time: dt.time = Field(dt.time(8, 0), description="Local time day-based reminders fall due")
+    overdue_every: int = Field(2, ge=1, description="After the deadline, remind every N working days")
+    escalate_after: int = Field(5, ge=1, description="Escalate after M overdue working days")
+    no_deadline_every: int = Field(10, ge=0, description="Nudge undated ones every K working days; 0: off")
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    digest_time: dt.time = Field(dt.time(7, 30), description="Local time of the daily digest")
+    digest_due_soon_days: int = Field(3, ge=0, description="'Due soon': within this many working days")
+    max_attempts: int = Field(8, ge=1, description="Delivery tries before a message is marked failed")
+    retry_base_seconds: float = Field(30, gt=0, description="First retry delay; doubles on each try")
+    retry_max_seconds: float = Field(3600, gt=0, description="Longest retry delay")
+    claim_lease_seconds: float = Field(300, gt=0, description="After this, a claimed unsent row is retried")
+    extra_days_off: tuple[dt.date, ...] = Field((), description="Announced extra days off")
+    extra_working_days: tuple[dt.date, ...] = Field((), description="Announced make-up working days")
+
+    def merged(self, override: dict[str, Any] | None) -> Policy:
+        """This policy with a directive's overrides applied (nested quiet_hours merged too)."""
+        if not override:
+            return self
+        data = self.model_dump()
+        for key, value in override.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        try:
+            return Policy.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInput(f"invalid policy override {override!r}: {exc}") from exc
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar with this policy's announced days."""
+        return WorkCalendar(self.extra_days_off, self.extra_working_days)
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    """Read a policy YAML file; a missing file gives the built-in defaults."""
+    file = Path(path) if path else DEFAULT_POLICY_FILE
+    if not file.exists():
+        return Policy()
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        return Policy.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise InvalidInput(f"cannot read the reminder policy {file}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    """The packaged policy file, read once (used when a caller passes no policy)."""
+    return load_policy(DEFAULT_POLICY_FILE)
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> WorkCalendar:
+    """The calendar of the packaged policy."""
+    return default_policy().calendar()
+
+
+def policy_for(directive_policy: dict[str, Any] | None, policy: Policy | None = None) -> Policy:
+    """The effective policy for a directive: its override merged over the deployment's."""
+    return (policy or default_policy()).merged(directive_policy)

@@ -1,0 +1,120 @@
+"""Official statistics: done on time / done late / open in time / open overdue, plus no deadline and due soon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlmodel import Session, col
+
+from engine.calendar import WorkCalendar
+from engine.models import Agency, Directive, Notice, Person, State
+from engine.timeutil import end_of_local_day, local_date
+
+BUCKETS = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
+BUCKET_LABELS = {
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành quá hạn",
+    "open_in_time": "Chưa hoàn thành, trong hạn",
+    "open_overdue": "Chưa hoàn thành, quá hạn",
+    "no_deadline": "Không thời hạn",
+    "due_soon": "Sắp đến hạn",
+}
+COUNTED = (State.assigned, State.in_progress, State.reported, State.overdue, State.done)
+OPEN = (State.assigned, State.in_progress, State.reported, State.overdue)
+
+
+@dataclass
+class StatsRow:
+    key: str
+    name: str
+    total: int
+    done_on_time: int
+    done_late: int
+    open_in_time: int
+    open_overdue: int
+    no_deadline: int
+    due_soon: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def bucket_expressions(now: dt.datetime, soon: dt.datetime) -> dict[str, object]:
+    """SQL expressions, one per bucket; a report filed before the deadline counts as on time."""
+    deadline, state = col(Directive.deadline), col(Directive.state)
+    finished_at = func.coalesce(col(Directive.reported_at), col(Directive.done_at))
+    has_deadline = deadline.is_not(None)
+    is_open = state.in_(OPEN)
+    open_in_time = and_(
+        is_open, has_deadline,
+        or_(deadline >= now, and_(state == State.reported, col(Directive.reported_at) <= deadline)),
+    )
+    return {
+        "done_on_time": and_(state == State.done, has_deadline, finished_at <= deadline),
+        "done_late": and_(state == State.done, has_deadline, finished_at > deadline),
+        "open_in_time": open_in_time,
+        "open_overdue": and_(is_open, has_deadline, ~open_in_time),
+        "no_deadline": deadline.is_(None),
+        "due_soon": and_(state.in_((State.assigned, State.in_progress)), deadline >= now, deadline <= soon),
+    }
+
+
+def due_soon_limit(now: dt.datetime, calendar: WorkCalendar, working_days: int = 3) -> dt.datetime:
+    """End of the working day `working_days` from today: deadlines up to it are 'due soon'."""
+    return end_of_local_day(calendar.add_working_days(local_date(now), working_days))
+
+
+def compute_stats(
+    session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None
+) -> list[StatsRow]:
+    """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
+    exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
+    group_cols = {
+        "agency": (col(Directive.lead_agency_id), func.coalesce(Agency.name, Directive.lead)),
+        "leader": (col(Directive.leader_id), Person.name),
+        "notice": (col(Directive.notice_id), func.coalesce(Notice.number, Notice.title)),
+        "all": (None, None),
+    }
+    if by not in group_cols:
+        raise ValueError(f"unknown grouping '{by}' (agency, leader, notice, all)")
+    key_col, name_col = group_cols[by]
+    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
+    columns = [func.count().label("total"), *sums]
+    if key_col is None:
+        stmt = select(*columns).select_from(Directive)
+    else:
+        stmt = select(key_col.label("key"), func.min(name_col).label("name"), *columns).select_from(Directive)
+        if by == "agency":
+            stmt = stmt.outerjoin(Agency, Agency.id == Directive.lead_agency_id)
+        elif by == "leader":
+            stmt = stmt.outerjoin(Person, Person.id == Directive.leader_id)
+        else:
+            stmt = stmt.outerjoin(Notice, Notice.id == Directive.notice_id)
+        stmt = stmt.group_by(key_col)
+    stmt = stmt.where(col(Directive.state).in_(COUNTED))
+    rows = []
+    for r in session.execute(stmt).mappings():
+        key = "all" if key_col is None else ("" if r["key"] is None else str(r["key"]))
+        name = "Toàn tỉnh" if key_col is None else (r["name"] or "(chưa xác định)")
+        rows.append(StatsRow(key=key, name=name, total=r["total"] or 0,
+                             **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}))
+    rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
+    return rows
+
+
+def bucket_of(directive: Directive, now: dt.datetime) -> str | None:
+    """The official bucket of one directive (None for drafts and cancelled ones)."""
+    if directive.state not in COUNTED:
+        return None
+    if directive.deadline is None:
+        return "no_deadline"
+    if directive.state == State.done:
+        finished = directive.reported_at or directive.done_at
+        return "done_on_time" if finished and finished <= directive.deadline else "done_late"
+    in_time = directive.deadline >= now or (
+        directive.state == State.reported and directive.reported_at is not None
+        and directive.reported_at <= directive.deadline
+    )
+    return "open_in_time" if in_time else "open_overdue"

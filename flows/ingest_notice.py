@@ -1,0 +1,37 @@
+"""Flow: ingest one notice file into draft (or assigned) directives (engine.ingest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+from prefect import flow, get_run_logger
+from pydantic import AwareDatetime, BaseModel, Field
+
+from engine.ingest.service import ingest_file
+from flows import get_app, resolve_now, summarize
+
+
+class IngestParams(BaseModel):
+    """Parameters of ingest_notice."""
+
+    path: Path = Field(description="The notice file (PDF, DOCX or text) on the machine running the flow")
+    assign: bool = Field(False, description="Assign the directives whose lead resolved, skipping review")
+    actor_id: int | None = Field(None, description="The office person recorded as assigning them")
+    now: AwareDatetime | None = Field(None, description="Record as of this time; default: the clock")
+
+
+@flow(name="ingest_notice", log_prints=False)
+async def ingest_notice(params: IngestParams) -> dict[str, Any]:
+    """Extract and store a notice; ingesting the same file twice adds nothing."""
+    app = get_app()
+    now = resolve_now(app, params.now)
+
+    def work() -> Any:
+        with app.session() as session:
+            return ingest_file(session, params.path, now, assign=params.assign, actor_id=params.actor_id)
+
+    summary = {"path": str(params.path), **summarize(await anyio.to_thread.run_sync(work))}
+    get_run_logger().info("ingest_notice: %s", summary)
+    return summary

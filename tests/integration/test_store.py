@@ -1,0 +1,186 @@
+"""Store behaviour on SQLite and PostgreSQL: atomic commands, replay, permissions, concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from dondoc.bootstrap import App
+from engine import commands
+from engine.audit import check_projections
+from engine.db import begin_write, make_engine
+from engine.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from engine.models import Directive, DirectiveEvent, Outbox, Role, State
+from tests.support.factory import T0, Factory
+
+
+@pytest.fixture
+def world(factory: Factory) -> dict:
+    stc = factory.agency("STC", "Sở Tài chính")
+    stp = factory.agency("STP", "Sở Tư pháp")
+    return {
+        "stc": stc, "stp": stp,
+        "office": factory.office(),
+        "leader": factory.person("Giám đốc Sở Tài chính", agency=stc),
+        "focal": factory.person("Chuyên viên đầu mối STC", role=Role.focal, agency=stc),
+        "stranger": factory.person("Giám đốc Sở Tư pháp", agency=stp),
+    }
+
+
+def _events(session: Session, directive_id: int) -> list[str]:
+    rows = session.exec(select(DirectiveEvent).where(DirectiveEvent.directive_id == directive_id)
+                        .order_by(col(DirectiveEvent.seq))).all()
+    return [e.type for e in rows]
+
+
+def test_full_lifecycle_appends_events_and_queues_notifications(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.directive(world["stc"], deadline=dt.date(2024, 5, 31), coordinators=["Sở Tư pháp"])
+    out = commands.assign(session, d.id, actor_id=world["office"].id, now=T0)
+    assert out.directive.state == State.assigned
+    kinds = {(o.kind, o.person_id) for o in session.exec(select(Outbox)).all()}
+    assert ("assigned", world["leader"].id) in kinds and ("assigned", world["focal"].id) in kinds
+    assert ("coordinator_info", world["stranger"].id) in kinds  # leader of the coordinating Sở Tư pháp
+    commands.acknowledge(session, d.id, actor_id=world["focal"].id, now=T0 + dt.timedelta(hours=1))
+    commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0 + dt.timedelta(days=3),
+                           text="Đã hoàn thiện hồ sơ, trình UBND tỉnh")
+    done = commands.accept_report(session, d.id, actor_id=world["office"].id, now=T0 + dt.timedelta(days=4))
+    assert done.directive.state == State.done
+    assert done.directive.done_at == T0 + dt.timedelta(days=4)
+    assert _events(session, d.id) == ["Drafted", "Assigned", "Acknowledged", "ReportSubmitted", "ReportAccepted"]
+    assert done.directive.version == 5
+    reloaded = session.exec(select(Directive).where(Directive.id == d.id)).one()
+    assert reloaded.acknowledged_at is not None and reloaded.acknowledged_at.tzinfo is not None
+    assert reloaded.deadline == dt.datetime(2024, 5, 31, 16, 59, 59, tzinfo=dt.UTC)
+
+
+def test_event_and_projection_are_written_together_or_not_at_all(
+    session: Session, factory: Factory, world: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = factory.directive(world["stc"], deadline=dt.date(2024, 5, 31))
+
+    def broken_enqueue(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(commands, "enqueue", broken_enqueue)
+    with pytest.raises(RuntimeError):
+        commands.assign(session, d.id, actor_id=world["office"].id, now=T0)
+    session.expire_all()
+    fresh = session.get(Directive, d.id)
+    assert fresh is not None and fresh.state == State.draft and fresh.version == 1
+    assert _events(session, d.id) == ["Drafted"]
+    assert session.exec(select(Outbox)).all() == []
+
+
+def test_refusals_name_the_problem(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp may not record Acknowledged"):
+        commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
+    commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="Xong")
+    with pytest.raises(PermissionDenied, match="needs: office"):
+        commands.accept_report(session, d.id, actor_id=world["leader"].id, now=T0)
+    with pytest.raises(TransitionNotAllowed, match="ExtensionRequested is not allowed in state 'reported'"):
+        commands.request_extension(session, d.id, actor_id=world["leader"].id, now=T0,
+                                   new_deadline=T0 + dt.timedelta(days=90))
+    with pytest.raises(InvalidInput, match="needs text or a file"):
+        commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="  ")
+    assert _events(session, d.id) == ["Drafted", "Assigned", "ReportSubmitted"]
+
+
+def test_double_acknowledge_is_a_noop(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    first = commands.acknowledge(session, d.id, actor_id=world["leader"].id, now=T0)
+    second = commands.acknowledge(session, d.id, actor_id=world["focal"].id, now=T0)
+    assert not first.noop and second.noop and second.event is None
+    assert _events(session, d.id).count("Acknowledged") == 1
+
+
+def test_stale_writer_gets_a_conflict(app: App, factory: Factory, world: dict) -> None:
+    d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    with app.session() as a, app.session() as b:
+        stale = b.get(Directive, d.id)
+        assert stale is not None
+        commands.acknowledge(a, d.id, actor_id=world["leader"].id, now=T0)
+        # b appends on its stale in-memory copy in a fresh write transaction: the version claim finds
+        # no row at the old version, so nothing is written.
+        begin_write(b)
+        with pytest.raises(StaleDataError):
+            commands.append(b, stale, "ExtensionRequested",
+                            {"new_deadline": "2024-07-31T16:59:59+00:00", "reason": ""}, T0)
+        b.rollback()
+    with app.session() as c:
+        assert _events(c, d.id) == ["Drafted", "Assigned", "Acknowledged"]
+
+
+def test_extension_flow_keeps_history(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    new = dt.datetime(2024, 6, 30, 16, 59, 59, tzinfo=dt.UTC)
+    commands.request_extension(session, d.id, actor_id=world["leader"].id, now=T0, new_deadline=new,
+                               reason="Chờ ý kiến thẩm định của Bộ")
+    assert session.get(Directive, d.id).pending_extension["reason"] == "Chờ ý kiến thẩm định của Bộ"  # type: ignore[index,union-attr]
+    granted = commands.grant_extension(session, d.id, actor_id=world["office"].id, now=T0)
+    assert granted.directive.deadline == new
+    assert granted.directive.original_deadline == dt.datetime(2024, 5, 31, 16, 59, 59, tzinfo=dt.UTC)
+    assert granted.directive.pending_extension is None
+    with pytest.raises(InvalidInput, match="no pending extension"):
+        commands.deny_extension(session, d.id, actor_id=world["office"].id, now=T0)
+
+
+def test_replay_equals_projection(session: Session, factory: Factory, world: dict) -> None:
+    office, leader = world["office"].id, world["leader"].id
+    a = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    b = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 4, 25))
+    c = factory.directive(world["stc"])
+    commands.edit_draft(session, c.id, actor_id=office, now=T0, changes={"task": "Nội dung đã sửa", "ref": "3"})
+    commands.acknowledge(session, a.id, actor_id=leader, now=T0)
+    commands.submit_report(session, a.id, actor_id=leader, now=T0, text="Báo cáo")
+    commands.return_report(session, a.id, actor_id=office, now=T0, reason="Bổ sung số liệu")
+    commands.mark_overdue(session, b.id, now=dt.datetime(2024, 4, 26, 1, tzinfo=dt.UTC))
+    commands.request_extension(session, b.id, actor_id=leader, now=dt.datetime(2024, 4, 26, 2, tzinfo=dt.UTC),
+                               new_deadline=dt.datetime(2024, 5, 15, 16, 59, 59, tzinfo=dt.UTC))
+    commands.grant_extension(session, b.id, actor_id=office, now=dt.datetime(2024, 4, 26, 3, tzinfo=dt.UTC))
+    commands.cancel(session, c.id, actor_id=office, now=T0, reason="Trùng nhiệm vụ")
+    checked, differences = check_projections(session)
+    assert checked == 3 and differences == []
+    # Tampering with the projection is caught.
+    row = session.get(Directive, a.id)
+    row.state = State.done  # type: ignore[union-attr]
+    session.add(row)
+    session.commit()
+    _, differences = check_projections(session)
+    assert [(x.directive_id, x.field) for x in differences] == [(a.id, "state")]
+
+
+def _ack_worker(url: str, directive_id: int, actor_id: int, barrier: mp.Barrier, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        session.get(Directive, directive_id)  # warm up the connection before the race
+        barrier.wait()
+        try:
+            result = commands.acknowledge(session, directive_id, actor_id=actor_id, now=T0)
+            out.put("noop" if result.noop else "acked")
+        except Exception as exc:  # reported to the parent, which fails the test
+            out.put(f"error: {type(exc).__name__}: {exc}")
+    engine.dispose()
+
+
+def test_two_processes_acknowledging_at_once_append_exactly_one_event(
+    app: App, session: Session, factory: Factory, world: dict, db_url: str
+) -> None:
+    ctx = mp.get_context("spawn")
+    for _ in range(3):
+        d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+        barrier, out = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_ack_worker, args=(db_url, d.id, who, barrier, out))
+                 for who in (world["leader"].id, world["focal"].id)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        results = sorted(out.get(timeout=5) for _ in procs)
+        assert results == ["acked", "noop"], results
+        session.expire_all()
+        assert _events(session, d.id).count("Acknowledged") == 1
