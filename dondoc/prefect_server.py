@@ -8,7 +8,9 @@ kernel for SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere `sto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
+import datetime as dt
 import logging
 import os
 import signal
@@ -16,7 +18,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,6 +29,7 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+DEPLOYMENT = "embedded"  # distinct from prefect.yaml's "dondoc", so a shared server keeps both
 _PR_SET_PDEATHSIG = 1
 
 
@@ -91,7 +96,8 @@ class LocalPrefectServer:
                 cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=lambda: _die_with_parent(parent),
             )
-        log.info("prefect server pid %s starting on %s (log: %s)", self.process.pid, self.api_url, self.log_path)
+        log.info("prefect server pid %s starting on %s (log: %s)",
+                 self.process.pid, self.api_url, self.log_path)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -102,7 +108,8 @@ class LocalPrefectServer:
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() - started < timeout:
                 if not self.running():
-                    raise RuntimeError(f"prefect server exited with {self.process.poll()}; see {self.log_path}")
+                    code = self.process.poll() if self.process else None
+                    raise RuntimeError(f"prefect server exited with {code}; see {self.log_path}")
                 try:
                     if (await client.get(f"{self.api_url}/health")).status_code == 200:
                         return time.monotonic() - started
@@ -127,8 +134,51 @@ class LocalPrefectServer:
                 log.warning("prefect server did not stop on %s", sig.name)
         self.process.wait()
         # The group may outlive its leader; make sure nothing of it remains.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         log.info("prefect server pid %s stopped", self.process.pid)
+
+
+async def build_deployments() -> list[Any]:
+    """The flows as runner deployments with the schedules of `flows.SCHEDULES`."""
+    from prefect.schedules import Cron
+
+    from flows import SCHEDULES, TIMEZONE
+    from flows.advance_deadlines import advance_deadlines
+    from flows.daily_digest import daily_digest
+    from flows.deliver_notifications import deliver_notifications
+    from flows.ingest_notice import ingest_notice
+
+    result = []
+    for flow in (advance_deadlines, deliver_notifications, daily_digest, ingest_notice):
+        cron = SCHEDULES[flow.name]
+        schedules = [Cron(cron, timezone=TIMEZONE)] if cron else None
+        result.append(await flow.ato_deployment(name=DEPLOYMENT, schedules=schedules, tags=["dondoc"]))
+    return result
+
+
+async def drop_missed_runs(names: Sequence[str], grace: dt.timedelta = dt.timedelta(minutes=2)) -> None:
+    """Delete scheduled runs missed while we were down: the next run catches up, a burst would not."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[DEPLOYMENT])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                expected_start_time=FlowRunFilterExpectedStartTime(before_=dt.datetime.now(dt.UTC) - grace),
+            ),
+        )
+        for flow_run in runs:
+            await client.delete_flow_run(flow_run.id)
+    if runs:
+        log.info("dropped %d flow runs missed while stopped", len(runs))

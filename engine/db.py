@@ -71,9 +71,9 @@ def migrate(engine: Engine) -> None:
             tables = set(inspect(conn).get_table_names())
     except OperationalError as exc:
         raise StorageUnavailable(f"cannot reach the database: {exc.orig}") from exc
-    if "directive" in tables and "alembic_version" in tables:
-        if _current_revision(engine) == _head_revision(engine):
-            return
+    current = _current_revision(engine) if "alembic_version" in tables else None
+    if current is not None and current == _head_revision(engine):
+        return
     command.upgrade(alembic_config(engine), "head")
 
 

@@ -208,7 +208,7 @@ def _is_context(name: str, text: str, m: re.Match[str]) -> bool:
         return True
     if name == "half_year" and _HALF_CONTEXT.search(before):
         return True
-    return name == "event" and bool(re.search(r"(?:Nghị quyết|Kết luận|Thông báo)\s+$", before, re.I))
+    return False
 
 
 def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> list[tuple[int, Deadline]]:

@@ -53,9 +53,7 @@ def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:
     kinds: set[Actor] = set()
     if person.role in OFFICE_ROLES:
         kinds.add(Actor.office)
-    if directive.leader_id is not None and person.id == directive.leader_id:
-        kinds.add(Actor.lead)
-    elif (
+    if (directive.leader_id is not None and person.id == directive.leader_id) or (
         person.role in LEAD_ROLES
         and directive.lead_agency_id is not None
         and person.agency_id == directive.lead_agency_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import pendulum
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -32,6 +33,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=16)
+def zone(name: str = LOCAL_TZ) -> pendulum.Timezone:
+    """A cached pendulum timezone (loading zone data is the slow part of local-time arithmetic)."""
+    return pendulum.timezone(name)  # type: ignore[return-value]
+
+
 def utc(value: dt.datetime) -> dt.datetime:
     """Normalise an aware datetime to a plain UTC datetime."""
     if value.tzinfo is None:
@@ -46,13 +53,13 @@ def now_utc() -> dt.datetime:
 
 def local(value: dt.datetime, tz: str = LOCAL_TZ) -> pendulum.DateTime:
     """The same instant in local time."""
-    return pendulum.instance(value).in_timezone(tz)
+    return pendulum.instance(value).in_timezone(zone(tz))
 
 
 def end_of_local_day(day: dt.date, tz: str = LOCAL_TZ, time: dt.time | None = None) -> dt.datetime:
     """Deadline instant for a local day: 23:59:59 unless a time of day is given, in UTC."""
     t = time or dt.time(23, 59, 59)
-    moment = pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, t.second, tz=tz)
+    moment = pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, t.second, tz=zone(tz))
     return utc(moment)
 
 

@@ -45,7 +45,7 @@ def directive_view(
         "leader_id": directive.leader_id,
         "coordinators": list(directive.coordinators or []),
         "report_to": directive.report_to,
-        "state": str(directive.state.value if hasattr(directive.state, "value") else directive.state),
+        "state": str(directive.state),
         "version": directive.version,
         "deadline": _iso(deadline),
         "deadline_date": local_date(deadline, tz).isoformat() if deadline else None,

@@ -8,13 +8,14 @@ from prefect import flow, get_run_logger
 from pydantic import AwareDatetime, BaseModel, Field
 
 from engine.delivery import deliver
+from engine.policy import load_policy
 from flows import get_app, resolve_now, summarize
 
 
 class DeliverParams(BaseModel):
     """Parameters of deliver_notifications."""
 
-    now: AwareDatetime | None = Field(None, description="Deliver what is due at this time; default: the clock")
+    now: AwareDatetime | None = Field(None, description="Deliver what is due then; default: the clock")
 
 
 @flow(name="deliver_notifications", log_prints=False)
@@ -22,8 +23,9 @@ async def deliver_notifications(params: DeliverParams = DeliverParams()) -> dict
     """Claim, send and record due notifications; concurrent runs never claim the same row."""
     app = get_app()
     now = resolve_now(app, params.now)
+    policy = load_policy(app.settings.policy_file)
     with app.session() as session:
-        report = await deliver(session, app.notifier, now)
+        report = await deliver(session, app.notifier, now, policy=policy, calendar=app.calendar)
     summary = {"now": now.isoformat(), **summarize(report)}
     get_run_logger().info("deliver_notifications: %s", summary)
     return summary

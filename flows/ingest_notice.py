@@ -30,7 +30,8 @@ async def ingest_notice(params: IngestParams) -> dict[str, Any]:
 
     def work() -> Any:
         with app.session() as session:
-            return ingest_file(session, params.path, now, assign=params.assign, actor_id=params.actor_id)
+            return ingest_file(session, params.path, now, assign_all=params.assign,
+                               actor_id=params.actor_id)
 
     summary = {"path": str(params.path), **summarize(await anyio.to_thread.run_sync(work))}
     get_run_logger().info("ingest_notice: %s", summary)

@@ -34,6 +34,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'dondoc.db'}"
         return
     if not PG_URL:
+        if os.environ.get("DONDOC_REQUIRE_POSTGRES"):
+            pytest.fail("DONDOC_REQUIRE_POSTGRES is set but DONDOC_TEST_DATABASE_URL is not")
         pytest.skip("PostgreSQL tests need DONDOC_TEST_DATABASE_URL (set by .ci/run)")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -65,7 +67,8 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def app(settings: Settings, notifier: RecordingNotifier, clock: FixedClock) -> Iterator[App]:
-    application = bootstrap(settings, notifier=notifier, clock=clock, engine=make_engine(settings.resolved_database_url))
+    engine = make_engine(settings.resolved_database_url)
+    application = bootstrap(settings, notifier=notifier, clock=clock, engine=engine)
     yield application
     application.engine.dispose()
 

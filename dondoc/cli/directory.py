@@ -26,7 +26,9 @@ def agencies_list(fmt: str = FORMAT) -> None:
          title=f"Danh bạ cơ quan ({len(rows)})")
 
 
-def agencies_import(path: Path = typer.Argument(..., help="YAML (agencies + people) or CSV (code,name,kind,aliases)")) -> None:
+def agencies_import(
+    path: Path = typer.Argument(..., help="YAML (agencies + people) or CSV (code,name,kind,aliases)"),
+) -> None:
     """Import or update the directory from a file."""
     data = read_directory(path)
     with state.get_app().session() as session:

@@ -75,7 +75,7 @@ class AgencyDirectory:
         hit = self._lookup(key)
         if hit:
             return AgencyMatch(hit[0], self.agencies[hit[0]]["name"], name, hit[1])
-        person = self._person(key)
+        person = self._person(key, name)
         if person:
             return person if person.code else None
         stripped = _LEADER_PREFIX.sub("", key)
@@ -86,17 +86,23 @@ class AgencyDirectory:
         return None
 
     def _lookup(self, key: str) -> tuple[str, str] | None:
-        for candidate in (key, _TRAILING_PLACE.sub("", key), key + " tỉnh"):
+        bare = _TRAILING_PLACE.sub("", key)
+        for candidate in (key, bare, key + " tỉnh", bare + " tỉnh"):
             if candidate in self._index:
                 return self._index[candidate]
         return None
 
-    def _person(self, key: str) -> AgencyMatch | None:
+    def _person(self, key: str, written: str) -> AgencyMatch | None:
+        # A personal name anywhere in the text ("đồng chí Phan Thế Tuấn - Phó Chủ tịch …"); a placeholder
+        # name that is only a title ("Giám đốc Sở Tài chính") must match the whole text.
         for person_name, person in self._people.items():
+            titled = bool(_LEADER_PREFIX.match(person_name))
+            if titled and person_name != key:
+                continue
             if person_name and re.search(rf"(?:^|\s){re.escape(person_name)}(?:\s|$)", key):
                 code = person.get("agency") or ""
                 name = self.agencies.get(code, {}).get("name", person["name"])
-                return AgencyMatch(code, name, key, "person", person["key"])
+                return AgencyMatch(code, name, written, "person", person["key"])
         return None
 
     def supervisor_of(self, code: str) -> Mapping[str, Any] | None:

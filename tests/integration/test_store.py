@@ -37,7 +37,9 @@ def _events(session: Session, directive_id: int) -> list[str]:
     return [e.type for e in rows]
 
 
-def test_full_lifecycle_appends_events_and_queues_notifications(session: Session, factory: Factory, world: dict) -> None:
+def test_full_lifecycle_appends_events_and_queues_notifications(
+    session: Session, factory: Factory, world: dict
+) -> None:
     d = factory.directive(world["stc"], deadline=dt.date(2024, 5, 31), coordinators=["Sở Tư pháp"])
     out = commands.assign(session, d.id, actor_id=world["office"].id, now=T0)
     assert out.directive.state == State.assigned

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import hashlib
-import html
 import http.client
 import itertools
 import json
@@ -41,7 +41,6 @@ MAX_POLL_TIMEOUT = 50.0
 WEBHOOK_RETRY_DELAY = 0.2
 
 FAULT_KINDS = ("429", "500", "timeout", "timeout_lost", "403", "400_chat_not_found")
-SEND_METHODS = frozenset({"sendmessage", "senddocument"})
 
 MESSAGE_NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -59,9 +58,10 @@ _VIETNAMESE_USERS = (
     ("Thảo", "Võ Thị Phương", "thao_vo"),
 )
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?")
-_ALLOWED_HTML_TAGS = frozenset(
-    "b strong i em u ins s strike del span tg-spoiler a code pre blockquote tg-emoji".split()
-)
+_ALLOWED_HTML_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+    "blockquote", "tg-emoji",
+})
 
 
 class BotAPIError(Exception):
@@ -250,7 +250,7 @@ def _visible_text(text: str, parse_mode: str | None) -> str:
             400, f'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "'
             f'{parser.stack[-1]}"'
         )
-    return html.unescape("".join(parser.parts))
+    return "".join(parser.parts)  # convert_charrefs already turned &lt; and friends into text
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
@@ -286,6 +286,16 @@ def _json_value(value: Any, what: str) -> Any:
         return json.loads(value)
     except ValueError:
         raise BotAPIError(400, f"Bad Request: can't parse {what} JSON object") from None
+
+
+def _number(params: dict[str, Any], name: str, default: Any, kind: Callable[[Any], Any] = int) -> Any:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise BotAPIError(400, f"Bad Request: invalid {name} specified") from None
 
 
 def _truthy(value: Any) -> bool:
@@ -527,8 +537,9 @@ class FakeBotAPI:
     def sent(self, chat_id: int | None = None) -> list[SentMessage]:
         """Messages the bot sent (current state and edits), oldest first; copies."""
         with self._lock:
+            # Stored dicts are replaced on change, never mutated, so a shallow copy is a snapshot.
             return [
-                copy.deepcopy(self._messages[key])
+                dataclasses.replace(self._messages[key], edits=list(self._messages[key].edits))
                 for key in self._sent_order
                 if chat_id is None or key[0] == chat_id
             ]
@@ -731,7 +742,10 @@ class FakeBotAPI:
         if not body:
             return params, files
         if kind == "application/json":
-            decoded = json.loads(body)
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                raise BotAPIError(400, "Bad Request: can't parse JSON body") from None
             if not isinstance(decoded, dict):
                 raise BotAPIError(400, "Bad Request: parameters must be a JSON object")
             params.update(decoded)
@@ -755,8 +769,6 @@ class FakeBotAPI:
             raise BotAPIError(504, "Gateway Timeout")
         if fault is not None and fault.kind != "timeout":
             raise _fault_error(fault)
-        if method in SEND_METHODS:
-            self._check_recipient(params)
         result = handler(params, files)
         if fault is not None:  # "timeout": done, but the client gives up before it hears so
             self._stopping.wait(fault.delay)
@@ -772,17 +784,17 @@ class FakeBotAPI:
                     return fault
         return None
 
-    def _check_recipient(self, params: dict[str, Any]) -> None:
-        chat_id = self._chat_id(params)
-        with self._lock:
-            if chat_id in self._blocked:
-                raise BotAPIError(403, "Forbidden: bot was blocked by the user")
-            if self.strict_chats and chat_id not in self._users and chat_id not in self._next_message_id:
-                raise BotAPIError(400, "Bad Request: chat not found")
-            if self._flood is not None:
-                self._apply_flood_control(chat_id, self._flood)
+    def _check_recipient(self, chat_id: int, method: str) -> None:
+        # Called with the lock held, in the same hold that records the send, so concurrent
+        # sends to one chat cannot both slip through flood control.
+        if chat_id in self._blocked:
+            raise BotAPIError(403, "Forbidden: bot was blocked by the user")
+        if self.strict_chats and chat_id not in self._users and chat_id not in self._next_message_id:
+            raise BotAPIError(400, "Bad Request: chat not found")
+        if self._flood is not None:
+            self._apply_flood_control(chat_id, method, self._flood)
 
-    def _apply_flood_control(self, chat_id: int, flood: _FloodControl) -> None:
+    def _apply_flood_control(self, chat_id: int, method: str, flood: _FloodControl) -> None:
         now = time.monotonic()
         while self._recent_sends and now - self._recent_sends[0] >= 1.0:
             self._recent_sends.popleft()
@@ -798,7 +810,7 @@ class FakeBotAPI:
                 refusal = ("per_group", 60.0 - (now - in_last_minute[0]))
         if refusal is not None:
             retry_after = max(1, math.ceil(refusal[1]))
-            self._flood_violations.append(FloodViolation(chat_id, "send", refusal[0], retry_after, now))
+            self._flood_violations.append(FloodViolation(chat_id, method, refusal[0], retry_after, now))
             raise BotAPIError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
     def _record_send(self, chat_id: int) -> float:
@@ -813,9 +825,9 @@ class FakeBotAPI:
         return self.bot_user
 
     def _get_updates(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
-        offset = int(params.get("offset") or 0)
-        limit = min(max(int(params.get("limit") or 100), 1), 100)
-        timeout = min(max(float(params.get("timeout") or 0), 0.0), MAX_POLL_TIMEOUT)
+        offset = _number(params, "offset", 0)
+        limit = min(max(_number(params, "limit", 100), 1), 100)
+        timeout = min(max(_number(params, "timeout", 0, float), 0.0), MAX_POLL_TIMEOUT)
         deadline = time.monotonic() + timeout
         with self._cond:
             if self._webhook.get("url"):
@@ -829,6 +841,8 @@ class FakeBotAPI:
             elif offset > 0:
                 self._pending = [u for u in self._pending if u["update_id"] >= offset]
             while True:
+                if self._webhook.get("url"):
+                    raise BotAPIError(409, "Conflict: terminated by setWebhook request")
                 if generation != self._poll_generation:
                     raise BotAPIError(409, "Conflict: terminated by other getUpdates request; "
                                            "make sure that only one bot instance is running")
@@ -853,7 +867,7 @@ class FakeBotAPI:
             self._webhook = {
                 "url": url,
                 "secret_token": secret,
-                "max_connections": int(params.get("max_connections") or 40),
+                "max_connections": _number(params, "max_connections", 40),
                 "allowed_updates": _json_value(params.get("allowed_updates"), "allowed_updates"),
             }
             self._webhook_error = None
@@ -895,6 +909,7 @@ class FakeBotAPI:
             raise BotAPIError(400, "Bad Request: message is too long")
         markup = self._reply_markup(params)
         with self._lock:
+            self._check_recipient(chat_id, "sendMessage")
             message = self._new_sent(chat_id, "sendMessage", params)
             message.text, message.reply_markup = text, markup
             return self._message_dict(message)
@@ -908,6 +923,7 @@ class FakeBotAPI:
                 raise BotAPIError(400, "Bad Request: message caption is too long")
         markup = self._reply_markup(params)
         with self._lock:
+            self._check_recipient(chat_id, "sendDocument")
             stored = self._resolve_document(params, files)
             message = self._new_sent(chat_id, "sendDocument", params)
             message.caption, message.reply_markup = caption or None, markup
@@ -1005,7 +1021,7 @@ class FakeBotAPI:
                 raise BotAPIError(400, "Bad Request: command description is empty or too long")
         key = self._commands_key(_json_value(params.get("scope"), "scope"), params.get("language_code"))
         with self._lock:
-            self._commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+            self._commands[key] = [{k: c[k] for k in ("command", "description")} for c in commands]
         return True
 
     def _get_my_commands(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
@@ -1102,7 +1118,7 @@ class FakeBotAPI:
         if params.get("inline_message_id"):
             raise BotAPIError(400, "Bad Request: inline messages are not supported by this fake")
         chat_id = self._chat_id(params)
-        key = (chat_id, int(params.get("message_id") or 0))
+        key = (chat_id, _number(params, "message_id", 0))
         if key in self._incoming:
             raise BotAPIError(400, "Bad Request: message can't be edited")
         if key not in self._messages:

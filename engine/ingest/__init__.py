@@ -1,0 +1,120 @@
+"""Notice ingestion: read a file, clean its layout, and extract the document's metadata and directives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.calendar import WorkCalendar
+from engine.ingest.agencies import AgencyDirectory, AgencyMatch
+from engine.ingest.clean import split_document
+from engine.ingest.extract import Directive, extract_directives
+from engine.ingest.metadata import DocumentInfo, read_metadata
+from engine.ingest.readers import read_file
+from engine.ingest.structure import build_blocks
+
+__all__ = [
+    "AgencyDirectory", "AgencyMatch", "Directive", "DocumentInfo", "Extraction", "extract_file", "extract_text",
+]
+
+_MAX_CHARS = 2_000_000  # ~700 pages: larger inputs are cut, never allowed to stall the extractor
+
+
+@dataclass
+class Extraction:
+    """A notice's metadata and directives, serialisable to the JSON contract of DESIGN.md."""
+
+    document: DocumentInfo
+    directives: list[Directive]
+    source_name: str = ""
+    anchor: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `dondoc extract --format json` payload."""
+        doc = self.document
+        document = {
+            "number": doc.number,
+            "date": _iso(doc.date),
+            "issuer": doc.issuer,
+            "signer": doc.signer,
+            "title": doc.title,
+            "signer_title": doc.signer_title,
+            "meeting_date": _iso(doc.meeting_date),
+            "chair": doc.chair,
+        }
+        return {"document": document, "directives": [_directive_json(d) for d in self.directives]}
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _directive_json(d: Directive) -> dict[str, Any]:
+    deadline = d.deadline
+    has_date = deadline is not None and deadline.date is not None
+    return {
+        "ref": d.ref,
+        "lead": d.lead,
+        "coordinators": list(d.coordinators),
+        "task": d.task,
+        "deadline_text": deadline.text if deadline and deadline.kind != "none" else None,
+        "deadline": deadline.date.isoformat() if has_date else None,
+        "deadline_kind": deadline.kind if deadline else None,
+        "report_to": d.report_to,
+        "recurrence": deadline.recurrence if deadline else None,
+        "confidence": d.confidence,
+        "flags": list(d.flags),
+        "lead_agency": d.lead_agency,
+    }
+
+
+def extract_text(
+    text: str,
+    *,
+    source_name: str = "",
+    directory: AgencyDirectory | None = None,
+    today: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Extraction:
+    """Extract metadata and directives from notice text; `today` anchors deadlines when the notice has no date."""
+    warnings: list[str] = []
+    if len(text) > _MAX_CHARS:
+        text = text[:_MAX_CHARS]
+        warnings.append("truncated")
+    doc = split_document(text)
+    info = read_metadata(doc)
+    anchor = info.date or info.meeting_date or today or dt.date(1970, 1, 1)
+    if not (info.date or info.meeting_date):
+        warnings.append("no_document_date")
+    directives = extract_directives(build_blocks(doc.body), anchor, calendar)
+    if directory is not None:
+        for d in directives:
+            _resolve(d, directory)
+    return Extraction(info, directives, source_name, anchor, warnings)
+
+
+def _resolve(d: Directive, directory: AgencyDirectory) -> None:
+    """Attach the lead's directory code; unresolved leads stay as written and are flagged."""
+    if not d.lead:
+        return
+    matches = [directory.resolve(name) for name in (d.leads or (d.lead,))]
+    if len(matches) == 1 and matches[0] is not None:
+        d.lead_agency = matches[0].code or None
+    if any(m is None for m in matches) and "collective_lead" not in d.flags:
+        d.flags.append("unresolved_lead")
+        d.confidence = round(max(0.1, d.confidence - 0.1), 2)
+
+
+def extract_file(
+    path: str | Path,
+    *,
+    directory: AgencyDirectory | None = None,
+    today: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Extraction:
+    """Read a .txt/.docx/.pdf notice and extract it; unreadable files raise ExtractionError."""
+    text = read_file(path)
+    return extract_text(text, source_name=Path(path).name, directory=directory, today=today, calendar=calendar)

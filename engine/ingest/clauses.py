@@ -1,0 +1,148 @@
+"""Clause-level readings: sentences, who is told to act, coordinators, recipients, generic closings."""
+
+from __future__ import annotations
+
+import re
+
+from engine.ingest.language import (
+    ACTION_START,
+    NON_DIRECTIVE_VERB,
+    _NOUN_BEFORE,
+    is_body,
+    next_stop,
+    noun_phrase,
+    split_bodies,
+)
+
+_ABBREV_END = re.compile(r"\b(?:TP|TX|Tp|TS|ThS|PGS|GS|KT|TL|TM|Q|St|Th)\.$")
+TRIGGER = re.compile(
+    r"(?<![\w])(?:Đồng ý giao|Thống nhất giao|Giao cho|Giao|giao cho|giao|Yêu cầu|yêu cầu|Đề nghị|đề nghị|"
+    r"Ủy quyền|Uỷ quyền|ủy quyền|Phân công|phân công)\s+(?:cho\s+)?"
+)
+_AUTHORITY = re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)(?:\s+[A-ZĐ][\wÀ-ỹ ]*)?$")
+_PREFIX_OK = re.compile(r"(?:thông báo và|thống nhất|đồng ý|tiếp tục|đồng thời|có ý kiến|kiên quyết|trân trọng)\s*$")
+_LEADIN_FOLLOW = re.compile(
+    r"^\s*,?\s*(?:ngoài|cần|phải|tập trung|thực hiện|triển khai|tiếp tục|chủ động|khẩn trương|có trách nhiệm|quan tâm)"
+)
+_RELATIVE = re.compile(r"^(?:đến nay|chưa|đã|đang|được|có)\b")
+_GENERIC_WORDS = set(
+    "biết nghiêm túc khẩn trương tổ chức triển khai thực hiện và được để các nội dung trên này kết luận thông báo "
+    "chỉ đạo sau theo dõi quy định đúng đầy đủ".split()
+)
+_REPORT = re.compile(
+    r"(?<![\w])(báo cáo|trình|gửi(?:\s+(?:báo cáo|văn bản|hồ sơ|kết quả))?(?:\s+(?:về|đến|tới|cho))?|đề xuất|"
+    r"tham mưu(?:\s+cho)?)(?:\s*,\s*(?:đề xuất|báo cáo|trình))?\s+"
+)
+_REPORT_RANK = {"báo cáo": 2, "trình": 2, "gửi": 1}
+_COORD = re.compile(
+    r"(?<![\w])(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|trao đổi,?\s+thống nhất với|thống nhất với|làm việc với)\s+"
+)
+
+
+def sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences at a full stop followed by a capital letter."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ(“\"])", text)
+    out: list[str] = []
+    for part in parts:
+        if out and _ABBREV_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [p.strip() for p in out if p.strip()]
+
+
+def is_authority(phrase: str) -> bool:
+    """The issuing People's Committee itself, which gives orders but is not told to act."""
+    return bool(_AUTHORITY.match(phrase.strip()))
+
+
+def find_starts(sentence: str) -> list[tuple[int, int, str, str]]:
+    """Directive starts in a sentence: (start, task start, lead, how) for each Giao/Yêu cầu or acting subject."""
+    starts: list[tuple[int, int, str, str]] = []
+    covered = 0
+    clause_starts = [0] + [m.end() for m in re.finditer(r";\s*", sentence)]
+    for m in TRIGGER.finditer(sentence):
+        if m.start() < covered:
+            continue
+        cut = max(sentence.rfind(sep, 0, m.start()) for sep in (";", ":", ", ", ". "))
+        prefix = sentence[cut + 1 if cut >= 0 else 0:m.start()].strip(" ,")
+        if prefix and not (is_body(prefix) and (next_stop(prefix) is None or _PREFIX_OK.search(prefix))):
+            continue
+        lead, end = noun_phrase(sentence, m.end())
+        if not is_body(lead):
+            continue
+        starts.append((m.start(), end, lead, "trigger"))
+        covered = end
+    for cs in clause_starts:
+        if cs < covered or any(s <= cs < e for s, e, _, _ in starts):
+            continue
+        lead, end = noun_phrase(sentence, cs)
+        if not is_body(lead) or is_authority(lead):
+            continue
+        rest = sentence[end:].lstrip(" ,")
+        if NON_DIRECTIVE_VERB.match(rest) and not _RELATIVE.match(rest):
+            continue
+        if _RELATIVE.match(rest):
+            later = re.search(r",\s*(?=\S)", rest)
+            if not later or not ACTION_START.match(rest[later.end():]):
+                continue
+        elif not ACTION_START.match(rest):
+            continue
+        starts.append((cs, end, lead, "subject"))
+        covered = end
+    return sorted(starts)
+
+
+def leadin_lead(sentence: str) -> str | None:
+    """The body a lead-in ("… thực hiện các nhiệm vụ sau:") hands the following items to."""
+    for start, _end, lead, how in find_starts(sentence):
+        if how == "trigger" or start == 0:
+            return lead
+    for m in re.finditer(r"(?:^|,\s+)(?=\S)", sentence):
+        lead, end = noun_phrase(sentence, m.end())
+        if is_body(lead) and not is_authority(lead) and _LEADIN_FOLLOW.match(sentence[end:]):
+            return lead
+    return None
+
+
+def coordinators(task: str) -> list[str]:
+    """Bodies named after "phối hợp (với)", "thống nhất với", "làm việc với" at the head of a clause."""
+    found: list[str] = []
+    for m in _COORD.finditer(task):
+        before = task[:m.start()].rstrip()
+        if before and not re.search(r"(?:chủ trì|[,;:])$", before) and not re.search(r"^\W*$", before):
+            continue
+        phrase, _ = noun_phrase(task, m.end())
+        if is_body(phrase):
+            found.extend(b for b in split_bodies(phrase) if b not in found)
+    return found
+
+
+def report_to(text: str) -> str | None:
+    """The recipient of the result: "báo cáo/trình X" before "gửi X" before "đề xuất/tham mưu X"."""
+    best: tuple[int, int, str] | None = None
+    for m in _REPORT.finditer(text):
+        if _NOUN_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+            continue
+        phrase, _ = noun_phrase(text, m.end(), lists=False)
+        if not is_body(phrase):
+            continue
+        rank = next((r for verb, r in _REPORT_RANK.items() if m.group(1).startswith(verb)), 0)
+        if best is None or rank > best[0]:
+            best = (rank, m.start(), phrase)
+    return best[2] if best else None
+
+
+def is_generic(task: str) -> bool:
+    """A closing formula ("… biết, tổ chức thực hiện") that assigns nothing concrete."""
+    text = task
+    for m in list(_COORD.finditer(task))[::-1]:
+        _phrase, end = noun_phrase(task, m.end())
+        text = text[:m.start()] + text[end:]
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return all(w in _GENERIC_WORDS for w in words)
+
+
+def strip_topic(sentence: str) -> str:
+    """Drop a topic prefix ("Về kho VLNCN: …", "Đồng thời, …") in front of the first verb."""
+    return re.sub(r"^(?:Về\s[^:]{1,80}:\s*|Đồng thời,\s*|Bên cạnh đó,\s*|Trước mắt,\s*)", "", sentence)

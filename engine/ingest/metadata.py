@@ -1,0 +1,110 @@
+"""Document metadata: number, place and date, issuer, title, meeting date and chair, signer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from engine.ingest.clean import CleanText, is_person_name, is_signature_title
+
+_NUMBER = re.compile(r"Số\s*:\s*(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9\-]*(?:/[A-ZĐ0-9\-]+)?)")
+_NUMBER_IN_TEXT = re.compile(
+    r"(?:Theo|ban\s*h?\s*hành|banh)\s+(?:Công văn|Thông báo|Văn bản|Kết luận)\s+(?:số\s+)?(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9\-]*)"
+    r"(?:\s+ngày\s+(\d{1,2})/(\d{1,2})/(\d{4}))?"
+)
+_PLACE_DATE = re.compile(
+    r"([A-ZĐÀ-Ỹ][\wÀ-ỹ .'-]{1,30}),\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
+)
+_MEETING = re.compile(
+    r"(?:^|[.:]\s+)(?:Sáng|Chiều|Tối)?\s*(?:ngày|Ngày)\s+(\d{1,2})(?:\s*/\s*(\d{1,2})\s*/\s*(\d{4})|\s+tháng\s+(\d{1,2})"
+    r"\s+năm\s+(\d{4}))[^.]{0,200}?(?:họp|hội nghị|làm việc)"
+)
+_CHAIR = re.compile(r"\bdo\s+(.{5,120}?)\s+chủ trì|(đồng chí\s[^:.]{5,150}?)\s+kết luận\s*:")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the notice says about itself."""
+
+    number: str | None = None
+    date: dt.date | None = None
+    date_partial: str | None = None
+    issuer: str | None = None
+    title: str | None = None
+    signer: str | None = None
+    signer_title: str | None = None
+    meeting_date: dt.date | None = None
+    chair: str | None = None
+
+
+def _date(d: str | int, m: str | int, y: str | int) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def _issuer(header: list[str], body: str) -> str | None:
+    caps = [s for s in header if s.isupper() and not re.match(r"CỘNG|ĐỘC LẬP", s)]
+    if caps:
+        parent, *rest = caps[:2] if len(caps) >= 2 and len(caps[0]) + len(caps[1]) < 60 else caps[:1]
+        if rest and re.match(r"(?:ỦY|UỶ) BAN NHÂN DÂN$", parent):
+            return "UBND " + rest[0].capitalize().replace("Tỉnh", "tỉnh")
+        if rest:
+            return f"{_title_case(rest[0])} {_title_case(parent)}"
+        return _title_case(parent)
+    places = Counter(re.findall(r"tỉnh ([A-ZĐ][\wÀ-ỹ]+(?: [A-ZĐ][\wÀ-ỹ]+)?)", body))
+    if re.search(r"\bUBND tỉnh|Ủy ban nhân dân tỉnh", body) and places:
+        return f"UBND tỉnh {places.most_common(1)[0][0]}"
+    return None
+
+
+def _title_case(caps: str) -> str:
+    """'UBND TỈNH LÀO CAI' → 'UBND tỉnh Lào Cai'; 'SỞ CÔNG THƯƠNG' → 'Sở Công Thương'."""
+    words = []
+    for w in caps.split():
+        if w in ("UBND", "HĐND"):
+            words.append(w)
+        elif w.lower() in ("tỉnh", "và", "thành", "phố", "huyện"):
+            words.append(w.lower())
+        else:
+            words.append(w.capitalize())
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def read_metadata(doc: CleanText) -> DocumentInfo:
+    """Metadata from the header, title, first paragraphs and signature block of a cleaned notice."""
+    header = " ".join(doc.header)
+    body = " ".join(doc.body)
+    number = date = partial = None
+    m = _NUMBER.search(header)
+    if m:
+        number = f"{m.group(1)}/{m.group(2)}"
+    pd = _PLACE_DATE.search(header) or _PLACE_DATE.search(" ".join(doc.body[:3]))
+    if pd:
+        date = _date(pd.group(2), pd.group(3), pd.group(4)) if pd.group(2) else None
+        partial = None if date else f"{pd.group(4)}-{int(pd.group(3)):02d}"
+    if number is None:
+        t = _NUMBER_IN_TEXT.search(body + " " + " ".join(doc.tail))
+        if t:
+            number = f"{t.group(1)}/{t.group(2)}"
+            if date is None and t.group(3):
+                date = _date(t.group(3), t.group(4), t.group(5))
+    meeting = chair = None
+    mm = _MEETING.search(body[:3000])
+    if mm:
+        meeting = _date(mm.group(1), mm.group(2) or mm.group(4), mm.group(3) or mm.group(5))
+    ch = _CHAIR.search(body[:3000])
+    if ch:
+        chair = (ch.group(1) or ch.group(2)).strip()
+    titles = [s for s in doc.tail if is_signature_title(s) and not s.startswith(("-", "NƠI"))]
+    names = [s for s in doc.tail if is_person_name(s)]
+    title = " ".join(doc.title) or next((s for s in doc.header if s.startswith(("V/v", "Về việc"))), None)
+    return DocumentInfo(
+        number=number, date=date, date_partial=partial, issuer=_issuer(doc.header, body), title=title,
+        signer=names[-1] if names else None, signer_title=", ".join(titles) or None,
+        meeting_date=meeting, chair=chair,
+    )

@@ -1,0 +1,1 @@
+"""Adapters that deliver rendered notifications (console, Telegram) and the pure Vietnamese renderers."""
