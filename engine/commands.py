@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy.sql.dml import Update
+from sqlmodel import Session
 
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
@@ -21,7 +24,7 @@ from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
 from engine.policy import Policy
-from engine.projection import apply_event, created_payload
+from engine.projection import PROJECTED, apply_event, created_payload
 from engine.schedule import next_check_at, notification_time
 
 
@@ -258,23 +261,44 @@ def append(
         at=now,
         payload=payload,
     )
-    # Optimistic lock: claim the next version before touching the object; a concurrent writer that
-    # got there first leaves 0 rows (on PostgreSQL it waits for that writer's commit, then sees 0).
-    claimed = session.execute(
-        update(Directive)
-        .where(col(Directive.id) == directive.id, col(Directive.version) == directive.version)
-        .values(version=event.seq)
-    )
-    if claimed.rowcount != 1:
-        raise StaleDataError(f"directive {directive.id} changed concurrently")
+    before = {name: getattr(directive, name) for name in _WRITTEN}
+    old_version = directive.version
     apply_event(directive, event)
     directive.next_check_at = next_check_at(directive, now, policy=policy, calendar=calendar)
-    session.add(event)
-    session.add(directive)
-    session.flush()
+    changes = {name: getattr(directive, name) for name in _WRITTEN if getattr(directive, name) != before[name]}
+    # One UPDATE writes the projection and is the optimistic lock: a concurrent writer that got there
+    # first leaves no row at the old version (on PostgreSQL it waits for that writer's commit, then sees 0).
+    conn = session.connection()
+    claimed = conn.execute(
+        _update_statement(tuple(sorted(changes))),
+        {**changes, "_id": directive.id, "_old_version": old_version},
+    )
+    if claimed.rowcount != 1:
+        for name, value in before.items():  # leave the in-memory copy as it was
+            set_committed_value(directive, name, value)
+        raise StaleDataError(f"directive {directive.id} changed concurrently")
+    for name in _WRITTEN:  # already written: nothing is left for the ORM to flush
+        set_committed_value(directive, name, getattr(directive, name))
+    conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
     not_before = notification_time(now, policy=policy, calendar=calendar)
     keys = _queue_notifications(session, directive, event, not_before)
     return Outcome(directive, event, notifications=keys)
+
+
+# Core statements (cached by SQLAlchemy) instead of ORM flushes: a command is two statements.
+_WRITTEN = tuple(dict.fromkeys((*PROJECTED, "original_deadline", "next_check_at", "updated_at")))
+_EVENT_COLUMNS = ("directive_id", "seq", "type", "actor_id", "actor", "at", "payload")
+_INSERT_EVENT = insert(DirectiveEvent.__table__)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=256)
+def _update_statement(columns: tuple[str, ...]) -> Update:
+    table = Directive.__table__
+    return (
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 def _queue_notifications(

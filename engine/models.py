@@ -99,7 +99,8 @@ class Directive(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_directive_open_check", "next_check_at"),
-        Index("ix_directive_state_lead", "state", "lead_agency_id"),
+        # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
+        Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Integer, and_, case, func, or_, select
-from sqlmodel import Session, col
+from sqlalchemy import Integer, and_, case, func, or_
+from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.models import Agency, Directive, Notice, Person, State
@@ -71,37 +71,36 @@ def compute_stats(
 ) -> list[StatsRow]:
     """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
     exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
-    group_cols = {
-        "agency": (col(Directive.lead_agency_id), func.coalesce(Agency.name, Directive.lead)),
-        "leader": (col(Directive.leader_id), Person.name),
-        "notice": (col(Directive.notice_id), func.coalesce(Notice.number, Notice.title)),
-        "all": (None, None),
-    }
-    if by not in group_cols:
+    keys = {"agency": Directive.lead_agency_id, "leader": Directive.leader_id, "notice": Directive.notice_id}
+    if by not in (*keys, "all"):
         raise ValueError(f"unknown grouping '{by}' (agency, leader, notice, all)")
-    key_col, name_col = group_cols[by]
     sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
     columns = [func.count().label("total"), *sums]
-    if key_col is None:
-        stmt = select(*columns).select_from(Directive)
-    else:
-        stmt = select(key_col.label("key"), func.min(name_col).label("name"), *columns).select_from(Directive)
-        if by == "agency":
-            stmt = stmt.outerjoin(Agency, Agency.id == Directive.lead_agency_id)
-        elif by == "leader":
-            stmt = stmt.outerjoin(Person, Person.id == Directive.leader_id)
-        else:
-            stmt = stmt.outerjoin(Notice, Notice.id == Directive.notice_id)
-        stmt = stmt.group_by(key_col)
+    key_col = col(keys[by]) if by in keys else None
+    stmt = select(*([key_col.label("key")] if key_col is not None else []), *columns).select_from(Directive)
     stmt = stmt.where(col(Directive.state).in_(COUNTED))
+    if key_col is not None:
+        stmt = stmt.group_by(key_col)
+    names = _names(session, by)
     rows = []
     for r in session.execute(stmt).mappings():
-        key = "all" if key_col is None else ("" if r["key"] is None else str(r["key"]))
-        name = "Toàn tỉnh" if key_col is None else (r["name"] or "(chưa xác định)")
-        rows.append(StatsRow(key=key, name=name, total=r["total"] or 0,
+        key = r["key"] if key_col is not None else "all"
+        name = names.get(key) or ("Toàn tỉnh" if key == "all" else "(chưa xác định)")
+        rows.append(StatsRow(key="" if key is None else str(key), name=name, total=r["total"] or 0,
                              **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}))
     rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
     return rows
+
+
+def _names(session: Session, by: str) -> dict[object, str]:
+    """Display names of the group keys (small tables, read apart so the big query stays on its index)."""
+    if by == "agency":
+        return {a.id: a.name for a in session.exec(select(Agency)).all()}
+    if by == "leader":
+        return {p.id: p.name for p in session.exec(select(Person)).all()}
+    if by == "notice":
+        return {n.id: n.number or n.title for n in session.exec(select(Notice)).all()}
+    return {}
 
 
 def bucket_of(directive: Directive, now: dt.datetime) -> str | None:

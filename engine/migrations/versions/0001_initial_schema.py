@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 18:38:25.916249
+Create Date: 2026-11-26 18:47:23.486177
 """
 
 from collections.abc import Sequence
@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("aliases", sa.JSON(), nullable=False),
         sa.Column("supervisor_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["supervisor_id"], ["person.id"], name="fk_agency_supervisor", use_alter=True
-        ),
+        sa.ForeignKeyConstraint(["supervisor_id"], ["person.id"], name="fk_agency_supervisor", use_alter=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("agency", schema=None) as batch_op:
@@ -110,9 +108,7 @@ def upgrade() -> None:
         sa.Column("policy", sa.JSON(), nullable=True),
         sa.Column(
             "state",
-            sa.Enum(
-                "draft", "assigned", "in_progress", "reported", "overdue", "done", "cancelled", name="state"
-            ),
+            sa.Enum("draft", "assigned", "in_progress", "reported", "overdue", "done", "cancelled", name="state"),
             nullable=False,
         ),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -144,7 +140,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_directive_leader_id"), ["leader_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_directive_notice_id"), ["notice_id"], unique=False)
         batch_op.create_index("ix_directive_open_check", ["next_check_at"], unique=False)
-        batch_op.create_index("ix_directive_state_lead", ["state", "lead_agency_id"], unique=False)
+        batch_op.create_index(
+            "ix_directive_stats", ["lead_agency_id", "state", "deadline", "reported_at", "done_at"], unique=False
+        )
 
     op.create_table(
         "directiveevent",
@@ -179,9 +177,7 @@ def upgrade() -> None:
         sa.Column("directive_id", sa.Integer(), nullable=True),
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column(
-            "status", sa.Enum("pending", "sending", "sent", "failed", name="outboxstatus"), nullable=False
-        ),
+        sa.Column("status", sa.Enum("pending", "sending", "sent", "failed", name="outboxstatus"), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", engine.timeutil.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", engine.timeutil.UTCDateTime(timezone=True), nullable=True),
@@ -220,7 +216,7 @@ def downgrade() -> None:
 
     op.drop_table("directiveevent")
     with op.batch_alter_table("directive", schema=None) as batch_op:
-        batch_op.drop_index("ix_directive_state_lead")
+        batch_op.drop_index("ix_directive_stats")
         batch_op.drop_index("ix_directive_open_check")
         batch_op.drop_index(batch_op.f("ix_directive_notice_id"))
         batch_op.drop_index(batch_op.f("ix_directive_leader_id"))
