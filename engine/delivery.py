@@ -65,7 +65,7 @@ def claim(session: Session, now: dt.datetime, *, limit: int, lease: dt.timedelta
             .with_for_update(skip_locked=True))
     stmt = (update(Outbox).where(col(Outbox.id).in_(pick.scalar_subquery()), due)
             .values(status=OutboxStatus.sending, claimed_at=now, attempts=col(Outbox.attempts) + 1)
-            .returning(col(Outbox.id)))
+            .returning(col(Outbox.id)).execution_options(synchronize_session=False))
     try:
         begin_write(session)
         ids = [row[0] for row in session.execute(stmt)]
@@ -89,8 +89,9 @@ async def deliver(
     if not claimed:
         return report
     rows = session.exec(select(Outbox).where(col(Outbox.id).in_(claimed))
-                        .order_by(col(Outbox.not_before), col(Outbox.id))).all()
-    people = _by_id(session, Person, {r.person_id for r in rows})
+                        .order_by(col(Outbox.not_before), col(Outbox.id))
+                        .execution_options(populate_existing=True)).all()  # the claim's values, not stale ones
+    people = _by_id(session, Person, {r.person_id for r in rows})  # fresh: `reachable` may have changed
     directives = _by_id(session, Directive, {r.directive_id for r in rows})
     agencies = _by_id(session, Agency, {p.agency_id for p in people.values()})
     views = {i: directive_view(session, d, now=now, calendar=calendar) for i, d in directives.items()}
@@ -143,7 +144,8 @@ def _by_id(session: Session, model: type, ids: set[int | None]) -> dict:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return {o.id: o for o in session.exec(select(model).where(col(model.id).in_(wanted))).all()}
+    stmt = select(model).where(col(model.id).in_(wanted)).execution_options(populate_existing=True)
+    return {o.id: o for o in session.exec(stmt).all()}
 
 
 def _skip_reason(row: Outbox, person: Person | None, directive: Directive | None) -> str | None:
@@ -167,6 +169,7 @@ def _mark(session: Session, row: Outbox, **values: object) -> bool:
     result = session.execute(
         update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == OutboxStatus.sending,
                              col(Outbox.claimed_at) == row.claimed_at).values(**values)
+        .execution_options(synchronize_session=False)  # no O(session) evaluation per row
     )
     return result.rowcount == 1
 
@@ -206,7 +209,8 @@ def _permanent(session: Session, row: Outbox, person: Person, now: dt.datetime, 
         try:
             begin_write(session)
             if _mark(session, row, status=OutboxStatus.failed, last_error=error):
-                session.execute(update(Person).where(col(Person.id) == person.id).values(reachable=False))
+                session.execute(update(Person).where(col(Person.id) == person.id).values(reachable=False)
+                                .execution_options(synchronize_session=False))
                 if row.directive_id is not None:
                     _record_failure(session, row, person, now, error, policy, calendar)
                 _alert_office(session, row, now, error, policy, calendar, permanent=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pendulum
 
@@ -39,8 +40,16 @@ def _at(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     return utc(pendulum.datetime(day.year, day.month, day.day, time.hour, time.minute, tz=tz))
 
 
-def _pre_steps(deadline: dt.datetime, p: Policy, cal: WorkCalendar) -> list[Step]:
-    d = local_date(deadline, p.timezone)
+def _day(instant: dt.datetime, tz: str) -> dt.date:
+    """The local day as a plain date (pendulum dates are slow in working-day loops)."""
+    d = local_date(instant, tz)
+    return dt.date(d.year, d.month, d.day)
+
+
+@lru_cache(maxsize=4096)
+def _pre_steps(deadline: dt.datetime, p: Policy, cal: WorkCalendar) -> tuple[Step, ...]:
+    """Cached: the directives due in one sweep mostly share a handful of deadlines."""
+    d = _day(deadline, p.timezone)
     by_day: dict[dt.date, Step] = {}
     for k in sorted(set(p.before_days), reverse=True):
         day = cal.add_working_days(d, -k)
@@ -50,11 +59,11 @@ def _pre_steps(deadline: dt.datetime, p: Policy, cal: WorkCalendar) -> list[Step
         day = d if cal.is_working_day(d) else cal.add_working_days(d, -1)
         by_day[day] = Step("due", "due_today", _at(day, p.send_time, p.timezone))
     steps = [s for s in by_day.values() if s.at < deadline]
-    return sorted(steps, key=lambda s: s.at)
+    return tuple(sorted(steps, key=lambda s: s.at))
 
 
 def _overdue_steps(deadline: dt.datetime, p: Policy, cal: WorkCalendar) -> Iterator[Step]:
-    day, o = local_date(deadline, p.timezone), 0
+    day, o = _day(deadline, p.timezone), 0
     while True:
         day = cal.add_working_days(day, 1)
         o += 1
@@ -67,7 +76,7 @@ def _overdue_steps(deadline: dt.datetime, p: Policy, cal: WorkCalendar) -> Itera
 def _nudge_steps(start: dt.datetime, p: Policy, cal: WorkCalendar) -> Iterator[Step]:
     if p.no_deadline_every <= 0:
         return
-    day, k = local_date(start, p.timezone), 0
+    day, k = _day(start, p.timezone), 0
     while True:
         day = cal.add_working_days(day, p.no_deadline_every)
         k += 1

@@ -21,8 +21,8 @@ from engine.models import Directive, Person
 from engine.outbox import enqueue
 from engine.people import lead_people, office_people, supervisor_of
 from engine.policy import Policy, default_policy
-from engine.schedule import PRE_DEADLINE, Step, due_step, next_check_at, notification_time
-from engine.timeutil import UTC, local_date
+from engine.schedule import PRE_DEADLINE, Step, _day, due_step, next_check_at, notification_time
+from engine.timeutil import UTC
 
 BATCH = 500
 
@@ -109,11 +109,11 @@ def _queue_step(session: Session, directive: Directive, step: Step, now: dt.date
     not_before = notification_time(now, policy=policy, calendar=calendar)
     deadline = directive.deadline
     dl = deadline.astimezone(UTC).strftime("%Y%m%dT%H%MZ") if deadline else "none"
-    send_day = local_date(not_before, policy.timezone)
+    send_day = _day(not_before, policy.timezone)
     payload = {
         "step": step.name, "due_at": step.at.isoformat(), "on": send_day.isoformat(),
         "deadline": deadline.isoformat() if deadline else None, "overdue_days": step.overdue_days,
-        "days_left": calendar.working_days_between(send_day, local_date(deadline, policy.timezone))
+        "days_left": calendar.working_days_between(send_day, _day(deadline, policy.timezone))
         if deadline else None,
     }
     plan: list[tuple[str, str, Person]] = []

@@ -53,7 +53,7 @@ def run_deliver(app: App, session: Session, now: dt.datetime, **kw: object) -> D
 
 def outbox(session: Session, kind: str | None = None) -> list[Outbox]:
     session.commit()
-    stmt = select(Outbox).order_by(col(Outbox.id))
+    stmt = select(Outbox).order_by(col(Outbox.id)).execution_options(populate_existing=True)
     if kind:
         stmt = stmt.where(Outbox.kind == kind)
     return list(session.exec(stmt).all())

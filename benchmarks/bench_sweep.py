@@ -1,0 +1,119 @@
+"""Sweep cost at 10k, 100k and 1M open directives with the same 1,000 due; delivery rate to a null stream.
+
+Usage: python benchmarks/bench_sweep.py [--sizes 10000,100000,1000000] [--pg URL]
+(PostgreSQL also runs when DONDOC_TEST_DATABASE_URL is set.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, text
+from sqlmodel import Session
+
+from engine.db import make_engine, migrate
+from engine.delivery import deliver
+from engine.models import Agency, Directive, Person, Role, State
+from engine.policy import Policy
+from engine.sweep import sweep
+from engine.timeutil import end_of_local_day, parse_instant
+from notifiers.console import ConsoleNotifier
+
+DUE = 1_000
+NOW = parse_instant("2024-07-26T09:00")
+CHECK = parse_instant("2024-07-26T08:00")
+LATER = parse_instant("2024-12-20T08:00")
+
+
+def populate(url: str, size: int) -> None:
+    """Bulk-insert `size` open directives, DUE of them due now (core inserts, chunks of 20k)."""
+    engine = make_engine(url)
+    migrate(engine)
+    t = parse_instant("2024-04-22T09:00")
+    with engine.begin() as conn:
+        conn.execute(insert(Agency), [{"id": i, "code": f"A{i}", "name": f"Sở {i}", "kind": "so", "aliases": []}
+                                      for i in range(1, 101)])
+        conn.execute(insert(Person), [{"id": i, "name": f"Lãnh đạo {i}", "title": "", "role": Role.leader.name,
+                                       "agency_id": i, "reachable": True} for i in range(1, 101)])
+    for start in range(1, size + 1, 20_000):
+        rows = []
+        for i in range(start, min(start + 20_000, size + 1)):
+            due = i % (size // DUE) == 0
+            deadline = end_of_local_day(dt.date(2024, 7, 31) if due else dt.date(2025, 1, 10))
+            rows.append({"id": i, "task": "Nhiệm vụ", "ref": str(i), "lead_agency_id": 1 + i % 100,
+                         "coordinators": [], "review_flags": [], "deadline": deadline, "deadline_kind": "date",
+                         "confidence": 1.0, "state": State.in_progress.name, "version": 2,
+                         "next_check_at": CHECK if due else LATER, "created_at": t, "updated_at": t,
+                         "assigned_at": t})
+        with engine.begin() as conn:
+            conn.execute(insert(Directive), rows)
+    engine.dispose()
+
+
+def measure(url: str, size: int) -> tuple[float, float]:
+    """Seconds for one sweep of the due directives, and messages per second delivered."""
+    populate(url, size)
+    engine = make_engine(url)
+    policy = Policy()
+    calendar = policy.calendar()
+    with Session(engine, expire_on_commit=False) as session:
+        start = time.perf_counter()
+        report = sweep(session, NOW, policy=policy, calendar=calendar)
+        swept = time.perf_counter() - start
+        assert report.examined == DUE, report
+        notifier = ConsoleNotifier(stream=io.StringIO())
+        start = time.perf_counter()
+        sent = asyncio.run(deliver(session, notifier, NOW, limit=DUE, policy=policy, calendar=calendar))
+        rate = sent.sent / (time.perf_counter() - start)
+    engine.dispose()
+    return swept, rate
+
+
+def pg_schema(base: str) -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with create_engine(base, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--pg", default=os.environ.get("DONDOC_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    backends = ["sqlite"] + (["postgresql"] if args.pg else [])
+    for backend in backends:
+        results = {}
+        for size in sizes:
+            if backend == "sqlite":
+                url = f"sqlite:///{tempfile.mkdtemp(prefix='dondoc-bench-')}/bench.db"
+                results[size] = measure(url, size)
+            else:
+                url, schema = pg_schema(args.pg)
+                try:
+                    results[size] = measure(url, size)
+                finally:
+                    with create_engine(args.pg, isolation_level="AUTOCOMMIT").connect() as conn:
+                        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            swept, rate = results[size]
+            print(f"{backend:10} {size:>9,} open, {DUE} due: sweep {swept:.3f} s; delivery {rate:,.0f} msg/s",
+                  flush=True)
+        first, last = results[sizes[0]][0], results[sizes[-1]][0]
+        print(f"{backend:10} sweep({sizes[-1]:,}) / sweep({sizes[0]:,}) = {last / first:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""On PostgreSQL: four concurrent sweep+deliver loops give exactly one row and one send per step."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, func, insert, text
+from sqlmodel import Session, select
+
+from engine.db import make_engine, migrate
+from engine.delivery import deliver
+from engine.models import Agency, Directive, DirectiveEvent, Outbox, Person, Role, State
+from engine.notify import Delivered, Notification
+from engine.policy import Policy
+from engine.sweep import sweep
+from engine.timeutil import end_of_local_day
+from tests.conftest import _pg_schema_url
+from tests.integration.reminder_world import at
+
+PG_URL = os.environ.get("DONDOC_TEST_DATABASE_URL")
+N = 10_000
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DONDOC_TEST_DATABASE_URL "
+                       "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/dondoc_test)"),
+]
+
+
+class CountingNotifier:
+    """Thread-safe: counts sends per outbox row."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sends: Counter[int] = Counter()
+
+    async def send(self, notification: Notification) -> Delivered:
+        with self.lock:
+            self.sends[notification.outbox_id] += 1
+        return Delivered(message_id=notification.outbox_id)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _pg_schema_url(PG_URL, schema)  # type: ignore[arg-type]
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+def _populate(url: str, deadline: dt.datetime, check: dt.datetime) -> None:
+    engine = make_engine(url)
+    migrate(engine)
+    t = at("2024-04-22 09:00")
+    with engine.begin() as conn:
+        conn.execute(insert(Agency), [{"id": i, "code": f"A{i}", "name": f"Sở {i}", "kind": "so", "aliases": []}
+                                      for i in range(1, 51)])
+        conn.execute(insert(Person), [{"id": i, "name": f"Lãnh đạo {i}", "title": "", "role": Role.leader.name,
+                                       "agency_id": i, "reachable": True} for i in range(1, 51)])
+        conn.execute(insert(Directive), [
+            {"id": i, "task": f"Nhiệm vụ {i}", "ref": str(i), "lead_agency_id": 1 + i % 50, "coordinators": [],
+             "review_flags": [], "deadline": deadline, "deadline_kind": "date", "confidence": 1.0,
+             "state": State.in_progress.name, "version": 2, "next_check_at": check, "created_at": t,
+             "updated_at": t, "assigned_at": t}
+            for i in range(1, N + 1)])
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('person', 'id'), 100)"))
+    engine.dispose()
+
+
+def test_four_concurrent_loops_send_each_step_once(pg_url: str) -> None:
+    deadline = end_of_local_day(dt.date(2024, 7, 31))
+    _populate(pg_url, deadline, at("2024-07-26 08:00"))
+    now, policy, notifier, errors = at("2024-07-26 09:00"), Policy(), CountingNotifier(), []
+    calendar = policy.calendar()
+
+    def loop() -> None:
+        engine = make_engine(pg_url)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                for _ in range(200):
+                    swept = sweep(session, now, policy=policy, calendar=calendar, batch_size=250, limit=1000)
+                    sent = asyncio.run(deliver(session, notifier, now, limit=250, policy=policy,
+                                               calendar=calendar))
+                    if swept.examined == 0 and sent.claimed == 0:
+                        break
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=loop) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    engine = make_engine(pg_url)
+    with Session(engine) as session:
+        rows = session.exec(select(Outbox.directive_id, Outbox.payload, Outbox.status)).all()
+        per_step = Counter((d, p["step"]) for d, p, _ in rows)
+        assert len(per_step) == N and set(per_step.values()) == {1}
+        assert {s for _, _, s in rows} == {"sent"}
+        events = session.exec(select(func.count()).select_from(DirectiveEvent)
+                              .where(DirectiveEvent.type == "ReminderSent")).one()
+        assert events == N
+    engine.dispose()
+    assert len(notifier.sends) == N and set(notifier.sends.values()) == {1}
