@@ -8,7 +8,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from dondoc.cli import directives, directory, notices, reports, service
+from dondoc.cli import directives, directory, notices, reports, service, telegram
 from dondoc.cli.context import err_console, state
 from engine.errors import DondocError
 
@@ -37,6 +37,7 @@ reports.register(app)
 
 notices.register(app)
 service.register(app)
+telegram.register(app)
 
 
 def main() -> None:

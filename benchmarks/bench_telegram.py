@@ -1,0 +1,115 @@
+"""Telegram delivery benchmark against the local Bot API server (FakeBotAPI).
+
+1. Sustained delivery rate: 1,000 messages to 200 chats through engine.delivery + TelegramNotifier with
+   Telegram's limits (≈30/s overall, 1/s per chat) and the server enforcing them. Goal ≥ 28 msg/s, no
+   per-chat violation.
+2. Button presses: p95 from a press arriving to the query answered, and to the state committed (the
+   message edit follows the commit). Goal < 50 ms.
+
+Run: .venv/bin/python -m benchmarks.bench_telegram
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from config.settings import Settings
+from engine.binding import create_code, redeem
+from engine.models import Person, Role
+from engine.outbox import enqueue
+from tests.support.botapi import FakeBotAPI
+from tests.support.factory import T0, Factory
+from tests.support.fakes import FixedClock
+from tests.support.telegram import buttons, running_bot, telegram_app
+
+CHATS, ROUNDS, PRESSES = 200, 5, 60
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
+
+
+def delivery_rate(root: Path) -> None:
+    """1,000 messages to 200 chats at Telegram's limits."""
+    with FakeBotAPI() as fake:
+        settings = Settings(data_dir=root / "rate", environment="test", secret="bench-secret")  # type: ignore[arg-type]
+        app = telegram_app(settings, fake, FixedClock(T0))
+        with app.session() as s:
+            people = [Person(name=f"Giám đốc Sở số {i}", role=Role.leader, telegram_chat_id=900_000_000 + i)
+                      for i in range(CHATS)]
+            s.add_all(people)
+            s.commit()
+            for r in range(ROUNDS):
+                for i, p in enumerate(people):
+                    enqueue(s, key=f"bench:{r}:{i}", kind="digest", person_id=p.id, directive_id=None,
+                            payload={"date": "2024-04-22", "scope": "agency", "title": f"tin {r} chat {i}",
+                                     "counts": {}, "items": []}, not_before=T0, now=T0)
+            s.commit()
+        fake.flood_control(per_chat_interval=1.0, global_per_second=30)
+
+        async def run() -> float:
+            async with running_bot(app) as application:
+                started = time.monotonic()
+                await application.bot_data["drainer"].drain()
+                return time.monotonic() - started
+
+        took = asyncio.run(run())
+        sent = len(fake.sent())
+        print(f"delivery: {sent} messages to {CHATS} chats in {took:.1f} s = {sent / took:.1f} msg/s; "
+              f"per-chat spacing violations: {len(fake.spacing_violations(1.0))}; "
+              f"429 refusals by the server: {len(fake.flood_violations)}")
+        app.engine.dispose()
+
+
+def press_latency(root: Path) -> None:
+    """p95 from press to answer, and to commit (seen as the edit that follows it)."""
+    with FakeBotAPI() as fake:
+        settings = Settings(data_dir=root / "press", environment="test", secret="bench-secret")  # type: ignore[arg-type]
+        app = telegram_app(settings, fake, FixedClock(T0))
+        chats = []
+        with app.session() as s:
+            f = Factory(s)
+            office = f.office()
+            for i in range(PRESSES):
+                agency = f.agency(f"B{i}", f"Sở Thử nghiệm {i}")
+                person = f.person(f"Giám đốc {i}", Role.leader, agency)
+                redeem(s, create_code(s, person.id, T0), 950_000_000 + i, T0)  # type: ignore[arg-type]
+                f.assigned(agency, office, deadline=dt.date(2024, 6, 28))
+                chats.append(950_000_000 + i)
+
+        async def run() -> list[float]:
+            committed: list[float] = []
+            async with running_bot(app) as application:
+                await application.bot_data["drainer"].drain()
+                await asyncio.sleep(1.1)  # let each chat's spacing pass, as a real leader would
+                for chat in chats:
+                    [alert] = fake.sent(chat)
+                    injected = time.time()
+                    fake.inject_callback(chat, alert.message_id, buttons(alert)["✅ Đã nhận"])
+                    edit = await fake.wait_for_async(lambda c=chat: fake.sent(c)[0].edits, timeout=5,
+                                                     interval=0.001)
+                    committed.append(edit[0].timestamp - injected)
+                    await asyncio.sleep(0.02)
+            return committed
+
+        committed = asyncio.run(run())
+        answered = [a.latency for a in fake.answered_callbacks]
+        with app.session() as s:
+            acks = len(s.exec(select(Person)).all())
+        print(f"presses: {len(answered)}; answered p50 {statistics.median(answered) * 1000:.1f} ms, "
+              f"p95 {_p95(answered) * 1000:.1f} ms; committed+edited p50 {statistics.median(committed) * 1000:.1f} ms, "
+              f"p95 {_p95(committed) * 1000:.1f} ms ({acks} people)")
+        app.engine.dispose()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        delivery_rate(Path(tmp))
+        press_latency(Path(tmp))

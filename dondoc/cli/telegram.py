@@ -1,0 +1,98 @@
+"""`dondoc bot`, `dondoc people invite PERSON` and `dondoc people unbind PERSON`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+
+from dondoc.cli.context import console, state
+from engine.binding import create_code, unbind
+from engine.errors import InvalidInput
+from engine.people import find_person
+
+log = logging.getLogger("dondoc.bot")
+
+
+def _require_token() -> None:
+    if state.get_app().settings.telegram_token is None:
+        raise InvalidInput("DONDOC_TELEGRAM_TOKEN is not set; the bot needs a token from @BotFather")
+
+
+def _bot_username() -> str:
+    app = state.get_app()
+    if app.settings.telegram_bot_username:
+        return app.settings.telegram_bot_username.lstrip("@")
+    _require_token()
+    from notifiers.telegram_notifier import TelegramNotifier
+
+    async def ask() -> str:
+        async with TelegramNotifier.from_settings(app.settings) as notifier:
+            return (await notifier.bot.get_me()).username
+
+    return asyncio.run(ask())
+
+
+def invite(person: str = typer.Argument(..., help="Person id or exact name"),
+           hours: int = typer.Option(72, "--hours", help="How long the link stays valid")) -> None:
+    """Print a one-time deep link that binds the person's Telegram chat."""
+    import datetime as dt
+
+    app = state.get_app()
+    with app.session() as session:
+        who = find_person(session, person)
+        code = create_code(session, who.id, app.now(), dt.timedelta(hours=hours))  # type: ignore[arg-type]
+    link = f"https://t.me/{_bot_username()}?start={code}"
+    console.print(f"Đường liên kết cho {who.name} (dùng một lần, hiệu lực {hours} giờ):")
+    console.print(link, soft_wrap=True)
+
+
+def unbind_cmd(person: str = typer.Argument(..., help="Person id or exact name")) -> None:
+    """Forget the person's Telegram chat (they can bind again with a new invite)."""
+    app = state.get_app()
+    with app.session() as session:
+        who = find_person(session, person)
+        previous = unbind(session, who.id)  # type: ignore[arg-type]
+    console.print(f"Đã hủy liên kết Telegram của {who.name}." if previous else
+                  f"{who.name} chưa liên kết Telegram.")
+
+
+def bot(
+    webhook: str | None = typer.Option(None, "--webhook", help="Public HTTPS URL Telegram posts updates to"),
+    listen: str = typer.Option("127.0.0.1", "--listen", help="Address the webhook server binds"),
+    port: int = typer.Option(8443, "--port", help="Port the webhook server binds"),
+) -> None:
+    """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
+    from notifiers.telegram_bot import Webhook, build_application, run_bot
+
+    _require_token()
+    app = state.get_app()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    hook = None
+    if webhook:
+        hook = Webhook(webhook, listen, port)
+        if app.settings.webhook_secret is not None:
+            hook.secret = app.settings.webhook_secret.get_secret_value()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_bot(build_application(app, drain_interval=5.0), stop, hook)
+
+    console.print("Bot Telegram đang chạy — Ctrl-C để dừng." + (f" Webhook: {webhook}" if webhook else ""))
+    asyncio.run(main())
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `bot` to the main app and `invite`/`unbind` to `people`."""
+    app.command("bot")(bot)
+    people = state.people_app
+    if people is None:
+        raise RuntimeError("register the directory commands before the Telegram ones")
+    people.command("invite")(invite)  # type: ignore[attr-defined]
+    people.command("unbind")(unbind_cmd)  # type: ignore[attr-defined]

@@ -1,0 +1,158 @@
+"""Commands (/start, /nhiemvu, /quahan, /tonghop, /help, /huy) and the wiring of every handler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlmodel import Session, col, or_, select
+from telegram import BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from engine.binding import redeem
+from engine.errors import DondocError
+from engine.models import OPEN_STATES, Agency, Directive, Person, State
+from engine.people import LEAD_ROLES, OFFICE_ROLES
+from engine.stats import compute_stats
+from notifiers import bot_texts
+from notifiers.telegram_bot import OFFICE_COMMANDS
+from notifiers.telegram_buttons import on_button
+from notifiers.telegram_common import Context, current_person, dondoc_app, say, secret, view_of
+from notifiers.telegram_input import on_input
+from notifiers.telegram_keyboards import list_keyboard
+
+log = logging.getLogger("notifiers.telegram_bot")
+PRIVATE = filters.ChatType.PRIVATE
+LIST_LIMIT = 20
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start <code> binds this chat; /start alone greets or explains how to bind."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    app = dondoc_app(context)
+    if not context.args:
+        person = current_person(context, update)
+        text = bot_texts.help_text(person.role in OFFICE_ROLES) if person else bot_texts.UNBOUND
+        await say(context, message.chat.id, text)
+        return
+    with app.session() as session:
+        try:
+            person = redeem(session, context.args[0], update.effective_user.id, app.now())
+        except DondocError as exc:
+            log.warning("binding refused for chat %s: %s", message.chat.id, type(exc).__name__)
+            await say(context, message.chat.id, str(exc))
+            return
+        agency = session.get(Agency, person.agency_id) if person.agency_id else None
+    office = person.role in OFFICE_ROLES
+    log.info("chat %s bound to person %s", message.chat.id, person.id)
+    await say(context, message.chat.id, bot_texts.welcome(person.name, agency.name if agency else None, office))
+    if office:
+        try:
+            await context.bot.set_my_commands(OFFICE_COMMANDS, scope=BotCommandScopeChat(message.chat.id))
+        except TelegramError as exc:
+            log.warning("could not set office commands: %s", exc)
+
+
+def my_directives(session: Session, person: Person, *, overdue_only: bool, now: dt.datetime) -> list[Directive]:
+    """A lead's open directives; for the office, those waiting for it (reports, extension requests)."""
+    stmt = select(Directive).where(col(Directive.state).in_(OPEN_STATES))
+    if person.role in OFFICE_ROLES:
+        stmt = stmt.where(or_(col(Directive.state) == State.reported, col(Directive.pending_extension).is_not(None),
+                              col(Directive.state) == State.overdue if overdue_only else False))
+    else:
+        mine = col(Directive.leader_id) == person.id
+        if person.role in LEAD_ROLES and person.agency_id is not None:
+            mine = or_(mine, col(Directive.lead_agency_id) == person.agency_id)
+        stmt = stmt.where(mine)
+    if overdue_only:
+        stmt = stmt.where(or_(col(Directive.state) == State.overdue,
+                              (col(Directive.deadline) < now) & (col(Directive.state) != State.reported)))
+    return list(session.exec(stmt.order_by(col(Directive.deadline).is_(None), col(Directive.deadline),
+                                           col(Directive.id)).limit(LIST_LIMIT)).all())
+
+
+async def _list(update: Update, context: Context, *, overdue_only: bool) -> None:
+    message = update.effective_message
+    assert message is not None
+    person = current_person(context, update)
+    if person is None:
+        await say(context, message.chat.id, bot_texts.UNBOUND)
+        return
+    app = dondoc_app(context)
+    with app.session() as session:
+        views = [view_of(session, app, d) for d in my_directives(session, person, overdue_only=overdue_only,
+                                                                    now=app.now())]
+    if not views:
+        await say(context, message.chat.id, bot_texts.NO_OVERDUE if overdue_only else bot_texts.NO_OPEN)
+        return
+    title = "🔴 Nhiệm vụ quá hạn:" if overdue_only else "📋 Nhiệm vụ đang mở:"
+    items = [(v["id"], v["version"], f"Mục {v.get('ref') or v['id']} — {v.get('task', '')}") for v in views]
+    await context.bot.send_message(message.chat.id, bot_texts.listing(title, views),
+                                   reply_markup=list_keyboard(items, secret(context)), rate_limit_args=3)
+
+
+async def my_open(update: Update, context: Context) -> None:
+    """/nhiemvu."""
+    await _list(update, context, overdue_only=False)
+
+
+async def my_overdue(update: Update, context: Context) -> None:
+    """/quahan."""
+    await _list(update, context, overdue_only=True)
+
+
+async def province_summary(update: Update, context: Context) -> None:
+    """/tonghop: office members only."""
+    message = update.effective_message
+    assert message is not None
+    person = current_person(context, update)
+    if person is None or person.role not in OFFICE_ROLES:
+        await say(context, message.chat.id, bot_texts.UNBOUND if person is None else bot_texts.OFFICE_ONLY)
+        return
+    app = dondoc_app(context)
+    with app.session() as session:
+        overall = compute_stats(session, app.now(), by="all", calendar=app.calendar)
+        by_agency = compute_stats(session, app.now(), by="agency", calendar=app.calendar)
+    await say(context, message.chat.id, bot_texts.summary(overall, by_agency, app.now()))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help."""
+    message = update.effective_message
+    assert message is not None
+    person = current_person(context, update)
+    text = bot_texts.help_text(person.role in OFFICE_ROLES) if person else bot_texts.UNBOUND
+    await say(context, message.chat.id, text)
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/huy: forget the pending question."""
+    message = update.effective_message
+    assert message is not None
+    context.chat_data.pop("pending", None)
+    person = current_person(context, update)
+    await say(context, message.chat.id, bot_texts.CANCELLED if person else bot_texts.UNBOUND)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """The one error handler: log with the traceback, and tell the person something went wrong."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await say(context, update.effective_chat.id, bot_texts.FAILED)
+
+
+def install(application: Application) -> None:
+    """Register every handler on the Application."""
+    application.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    application.add_handler(CommandHandler("nhiemvu", my_open, filters=PRIVATE))
+    application.add_handler(CommandHandler("quahan", my_overdue, filters=PRIVATE))
+    application.add_handler(CommandHandler("tonghop", province_summary, filters=PRIVATE))
+    application.add_handler(CommandHandler(["help", "trogiup"], help_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("huy", cancel, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.Document.ALL),
+                                           on_input))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, help_command))
+    application.add_error_handler(on_error)
