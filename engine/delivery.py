@@ -186,8 +186,9 @@ def _finish(session: Session, row: Outbox, now: dt.datetime, status: OutboxStatu
 
 def _retry(session: Session, row: Outbox, now: dt.datetime, error: str, retry_after: float | None,
            policy: Policy) -> None:
+    # A rate limit (429) says exactly when to come back; other failures back off exponentially.
     backoff = min(policy.retry_base_seconds * 2 ** max(row.attempts - 1, 0), policy.retry_max_seconds)
-    delay = max(backoff, retry_after or 0.0)
+    delay = retry_after if retry_after is not None else backoff
     begin_write(session)
     _mark(session, row, status=OutboxStatus.pending, not_before=now + dt.timedelta(seconds=delay),
           last_error=error)

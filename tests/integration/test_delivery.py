@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlmodel import Session
 
 from dondoc.bootstrap import App
@@ -60,18 +61,20 @@ def test_transient_failures_back_off_and_honour_retry_after(app: App, session: S
     assert outbox(session)[0].status == OutboxStatus.sent
 
 
-def test_retry_after_wins_over_shorter_backoff(app: App, session: Session, factory: Factory) -> None:
+@pytest.mark.parametrize("retry_after", [300, 1])
+def test_retry_after_is_honoured_exactly(app: App, session: Session, factory: Factory, retry_after: int) -> None:
+    """Telegram's 429 says when to come back: neither sooner (300 s > backoff) nor later (1 s < backoff)."""
     from engine.notify import Delivered, Notification, TransientDeliveryError
 
     class Limited:
         async def send(self, n: Notification) -> Delivered:
-            raise TransientDeliveryError("Flood control exceeded", retry_after=300)
+            raise TransientDeliveryError("Flood control exceeded", retry_after=retry_after)
 
     w = make_world(factory)
     factory.assigned(w.stc, w.office, deadline=dt.date(2024, 7, 31))
     app.notifier = Limited()
     run_deliver(app, session, T0)
-    assert outbox(session)[0].not_before == T0 + dt.timedelta(seconds=300)
+    assert outbox(session)[0].not_before == T0 + dt.timedelta(seconds=retry_after)
 
 
 def test_max_attempts_fail_and_alert_the_office(app: App, session: Session, factory: Factory,
