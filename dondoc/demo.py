@@ -45,7 +45,7 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dondoc-demo-"))
     clock = SimClock(START)
     settings = Settings(data_dir=data_dir, database_url=None, telegram_token=None)
-    app = bootstrap(settings, notifier=ConsoleNotifier(console=console), clock=clock)
+    app = bootstrap(settings, notifier=ConsoleNotifier(console=console, brief=True), clock=clock)
     policy = load_policy(settings.policy_file)
     with app.session() as session:
         load_default_directory(session, settings.agencies_file)

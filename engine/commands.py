@@ -19,6 +19,7 @@ from sqlmodel import Session
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
 from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.events import Event
 from engine.lifecycle import transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
@@ -114,7 +115,7 @@ class Outcome:
     """What a command did: the directive after it, and the event (None when it was a no-op)."""
 
     directive: Directive
-    event: DirectiveEvent | None
+    event: Event | None
     noop: bool = False
     notifications: list[str] = field(default_factory=list)
 
@@ -252,7 +253,7 @@ def append(
     `policy`/`calendar` default to the packaged policy file; the sweep passes the deployment's.
     """
     transition_for(directive.state, event_type)  # raises TransitionNotAllowed
-    event = DirectiveEvent(
+    event = Event(
         directive_id=directive.id,  # type: ignore[arg-type]
         seq=directive.version + 1,
         type=event_type,
@@ -279,7 +280,7 @@ def append(
         raise StaleDataError(f"directive {directive.id} changed concurrently")
     for name in _WRITTEN:  # already written: nothing is left for the ORM to flush
         set_committed_value(directive, name, getattr(directive, name))
-    conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _EVENT_COLUMNS})
+    conn.execute(_INSERT_EVENT, event.row())
     not_before = notification_time(now, policy=policy, calendar=calendar)
     keys = _queue_notifications(session, directive, event, not_before)
     return Outcome(directive, event, notifications=keys)
@@ -287,7 +288,6 @@ def append(
 
 # Core statements (cached by SQLAlchemy) instead of ORM flushes: a command is two statements.
 _WRITTEN = tuple(dict.fromkeys((*PROJECTED, "original_deadline", "next_check_at", "updated_at")))
-_EVENT_COLUMNS = ("directive_id", "seq", "type", "actor_id", "actor", "at", "payload")
 _INSERT_EVENT = insert(DirectiveEvent.__table__)  # type: ignore[arg-type]
 
 
@@ -302,7 +302,7 @@ def _update_statement(columns: tuple[str, ...]) -> Update:
 
 
 def _queue_notifications(
-    session: Session, directive: Directive, event: DirectiveEvent, not_before: dt.datetime
+    session: Session, directive: Directive, event: Event, not_before: dt.datetime
 ) -> list[str]:
     keys: list[str] = []
     audiences: dict[str, Callable[[], list[Person]]] = {

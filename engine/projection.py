@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+from engine.events import Event
 from engine.lifecycle import resolve_target, transition_for
 from engine.models import Directive, DirectiveEvent, State
 
@@ -41,7 +43,7 @@ def created_payload(directive: Directive) -> dict[str, object]:
     return out
 
 
-def apply_event(directive: Directive, event: DirectiveEvent) -> Directive:
+def apply_event(directive: Directive, event: Event | DirectiveEvent) -> Directive:
     """Apply one event to the projection in place (the transition must be allowed)."""
     payload = event.payload
     if event.type == "Drafted":
@@ -89,7 +91,7 @@ def apply_event(directive: Directive, event: DirectiveEvent) -> Directive:
     return directive
 
 
-def replay(directive_id: int, events: list[DirectiveEvent]) -> Directive:
+def replay(directive_id: int, events: Sequence[Event | DirectiveEvent]) -> Directive:
     """Rebuild a directive from its events alone (the first one is Drafted)."""
     directive = Directive(id=directive_id, task="", state=State.draft)
     for event in sorted(events, key=lambda e: e.seq):

@@ -151,8 +151,11 @@ def notification_time(
     now: dt.datetime, *, policy: Policy | None = None, calendar: WorkCalendar | None = None
 ) -> dt.datetime:
     """The earliest allowed delivery time at or after now: outside quiet hours, on a working day."""
-    p = policy or policy_for(None)
-    cal = calendar or default_calendar()
+    return _notification_time(now, policy or policy_for(None), calendar or default_calendar())
+
+
+@lru_cache(maxsize=1024)  # a sweep asks this for every due directive at the same `now`
+def _notification_time(now: dt.datetime, p: Policy, cal: WorkCalendar) -> dt.datetime:
     t = local(now, p.timezone)
     day = t.date()
     for offset in range(400):
