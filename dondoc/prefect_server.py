@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +156,7 @@ async def build_deployments() -> list[Any]:
     return result
 
 
-async def drop_missed_runs(names: Sequence[str], grace: dt.timedelta = dt.timedelta(minutes=2)) -> None:
+async def drop_missed_runs(grace: dt.timedelta = dt.timedelta(minutes=2)) -> None:
     """Delete scheduled runs missed while we were down: the next run catches up, a burst would not."""
     from prefect import get_client
     from prefect.client.schemas.filters import (

@@ -31,6 +31,8 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from config.settings import Settings
 from dondoc.bootstrap import App, bootstrap
 from dondoc.prefect_server import LocalPrefectServer, apply_offline_env, build_deployments, drop_missed_runs
@@ -60,8 +62,7 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
     install_test_hooks(app)
     stop = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    take_signals(stop)
     scheduler = start_fast_loop(app, fast_interval)
     server = None if os.environ.get("PREFECT_API_URL") else LocalPrefectServer(settings.prefect_home)
     tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra"))
@@ -82,13 +83,23 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
         stop.set()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # The runner pauses its deployments on the way out; an unreachable server must not hang us.
+        _, stuck = await asyncio.wait(tasks, timeout=20) if tasks else (set(), set())
+        for task in stuck:
+            log.warning("%s did not stop within 20 s; leaving it", task.get_name())
         scheduler.shutdown(wait=False)
         if server is not None:
             server.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         log.info("stopped")
+
+
+def take_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set `stop`; called again after Prefect's runner installs its own handler."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
 
 
 def export_settings(settings: Settings) -> None:
@@ -100,10 +111,8 @@ def export_settings(settings: Settings) -> None:
         os.environ["DONDOC_DATABASE_URL"] = settings.database_url
 
 
-def start_fast_loop(app: App, interval: float) -> object:
+def start_fast_loop(app: App, interval: float) -> AsyncIOScheduler:
     """Start the in-process APScheduler job that drains the outbox every `interval` seconds."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
     scheduler.add_job(drain_outbox, "interval", seconds=interval, args=[app], id=FAST_JOB_ID,
                       name="drain the outbox", replace_existing=True, max_instances=1, coalesce=True,
@@ -149,15 +158,21 @@ async def serve_flows(server: LocalPrefectServer | None, stop: asyncio.Event) ->
         took = await server.wait_healthy()
         os.environ["PREFECT_API_URL"] = server.api_url
         log.info("prefect server healthy at %s after %.1f s", server.api_url, took)
-    from prefect import aserve
+    from prefect.runner import Runner
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     url = os.environ["PREFECT_API_URL"]
     with temporary_settings(updates={PREFECT_API_URL: url}):  # in case prefect was imported earlier
         deployments = await build_deployments()
-        await drop_missed_runs([f"{d.flow_name}/{d.name}" for d in deployments])
+        await drop_missed_runs()
+        runner = Runner(name="dondoc-embedded", pause_on_shutdown=True)
+        for deployment in deployments:
+            await runner.add_deployment(deployment)
+        serving = asyncio.create_task(runner.start())
+        await asyncio.sleep(0)  # start() replaces the SIGTERM handler on its first step ...
+        take_signals(stop)  # ... take it back: our shutdown stops the runner and the server together
         log.info("serving %d deployments at %s", len(deployments), url)
-        await aserve(*deployments, print_starting_message=False)
+        await serving
 
 
 class HookedNotifier:
@@ -206,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="shift this process's clock by SECONDS (rehearsals and crash tests)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("apscheduler", "httpx", "alembic"):  # one line per pass or request is noise here
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     offset = dt.timedelta(seconds=args.clock_offset)
     app = bootstrap(settings, clock=(lambda: dt.datetime.now(dt.UTC) + offset) if offset else None)

@@ -16,6 +16,8 @@ from dondoc.bootstrap import App, bootstrap
 from engine.db import make_engine
 from tests.support.factory import T0, Factory
 from tests.support.fakes import FixedClock, RecordingNotifier
+from tests.support.fixtures import botapi  # noqa: F401  (the local Bot API server fixture)
+from tests.support.prefect import prefect_harness  # noqa: F401  (one Prefect test harness per session)
 
 PG_URL = os.environ.get("DONDOC_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent

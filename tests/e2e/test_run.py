@@ -104,6 +104,22 @@ def sends(log: Path) -> list[int]:
 
 
 @pytest.fixture
+def spawn() -> Iterator[Callable[..., Service]]:
+    """Start services; any still running when the test ends (it failed) are killed."""
+    started: list[Service] = []
+
+    def start(*args: object, **env: str) -> Service:
+        started.append(Service(*args, **env))  # type: ignore[arg-type]
+        return started[-1]
+
+    yield start
+    for service in started:
+        if service.proc.poll() is None:
+            service.proc.kill()
+            service.proc.wait(10)
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     """A data dir whose database holds one assigned directive with its notification due now."""
     path = tmp_path / "data"
@@ -132,9 +148,11 @@ def outbox(data_dir: Path) -> list[Outbox]:
     return rows
 
 
-def test_run_serves_flows_sends_and_stops_on_sigint(data_dir: Path, tmp_path: Path) -> None:
+def test_run_serves_flows_sends_and_stops_on_sigint(data_dir: Path, tmp_path: Path,
+                                                    spawn: Callable[..., Service]) -> None:
     log = tmp_path / "sends.jsonl"
-    service = Service(data_dir, DONDOC_TEST_SEND_LOG=str(log))
+    # Poll for runs every second (default 10 s) so the triggered run starts at once.
+    service = spawn(data_dir, DONDOC_TEST_SEND_LOG=str(log), PREFECT_RUNNER_POLL_FREQUENCY="1")
     [row] = outbox(data_dir)
     service.wait_for(lambda: sends(log) == [row.id], "the fast loop to send the due notification", 30)
     assert TASK in service.output()  # the console notifier printed it
@@ -150,7 +168,11 @@ def test_run_serves_flows_sends_and_stops_on_sigint(data_dir: Path, tmp_path: Pa
         assert set(by_flow) == {"advance_deadlines", "deliver_notifications", "daily_digest", "ingest_notice"}
         # A served deployment really runs: trigger one delivery run and wait for it to finish.
         deliver_id = by_flow["deliver_notifications"]["id"]
-        run = http.post(f"/deployments/{deliver_id}/create_flow_run", json={}).json()
+        # Right after registration the runner may still be updating the deployment: retry briefly.
+        run = service.wait_for(
+            lambda: "id" in (r := http.post(f"/deployments/{deliver_id}/create_flow_run", json={}).json()) and r,
+            "a flow run to be created", 20)
+        assert isinstance(run, dict)
         state = service.wait_for(
             lambda: (s := http.get(f"/flow_runs/{run['id']}").json()["state"]["type"]) in
             {"COMPLETED", "FAILED", "CRASHED"} and s, "the flow run", 60)
@@ -165,9 +187,10 @@ def test_run_serves_flows_sends_and_stops_on_sigint(data_dir: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("hold", ["before", "after"])
-def test_kill_between_claim_and_record_loses_nothing(data_dir: Path, tmp_path: Path, hold: str) -> None:
+def test_kill_between_claim_and_record_loses_nothing(data_dir: Path, tmp_path: Path, hold: str,
+                                                     spawn: Callable[..., Service]) -> None:
     log, held = tmp_path / "sends.jsonl", tmp_path / "held"
-    service = Service(data_dir, DONDOC_TEST_SEND_LOG=str(log), DONDOC_TEST_HOLD=hold,
+    service = spawn(data_dir, DONDOC_TEST_SEND_LOG=str(log), DONDOC_TEST_HOLD=hold,
                       DONDOC_TEST_HOLD_FILE=str(held))
     server = service.server_pid()
     service.wait_for(held.exists, "the notifier to hang mid-delivery", 30)
@@ -184,7 +207,7 @@ def test_kill_between_claim_and_record_loses_nothing(data_dir: Path, tmp_path: P
 
     # Restart with the clock past the claim lease (5 minutes): the row is claimed again and sent.
     expected = [row.id] if hold == "before" else [row.id, row.id]
-    again = Service(data_dir, "--clock-offset", "600", DONDOC_TEST_SEND_LOG=str(log))
+    again = spawn(data_dir, "--clock-offset", "600", DONDOC_TEST_SEND_LOG=str(log))
     again.wait_for(lambda: sends(log) == expected, "the resend after restart", 30)
     assert again.stop(signal.SIGTERM) == 0
     assert [r.status for r in outbox(data_dir)] == [OutboxStatus.sent]

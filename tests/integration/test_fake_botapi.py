@@ -27,11 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.support import fixtures
 from tests.support.botapi import FakeBotAPI, free_tcp_port
-
-# Harmless once tests/conftest.py imports the fixture for every test.
-botapi = fixtures.botapi
 
 CHAT = 501_234_567
 
