@@ -6,11 +6,12 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from dondoc.cli import directives, directory, notices, reports, service, telegram
 from dondoc.cli.context import err_console, state
-from engine.errors import DondocError
+from engine.errors import DondocError, StorageUnavailable
 
 app = typer.Typer(
     name="dondoc",
@@ -41,16 +42,15 @@ telegram.register(app)
 
 
 def main() -> None:
-    """Console entry point: run the app; DondocErrors become one line and exit code 1."""
+    """Console entry point: errors become one line on stderr and a non-zero exit (2: storage)."""
     try:
         app(standalone_mode=False)
-    except DondocError as exc:
-        err_console.print(f"[red]Lỗi:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+    except StorageUnavailable as exc:
+        _fail(str(exc), 2)
     except OperationalError as exc:
-        reason = " ".join(str(exc.orig).split())
-        err_console.print(f"[red]Lỗi:[/red] cannot reach the database: {reason}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(f"cannot reach the database: {exc.orig}", 2)
+    except DondocError as exc:
+        _fail(str(exc), 1)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except typer.Exit as exc:
@@ -63,6 +63,10 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if os.environ.get("DONDOC_DEBUG"):
             raise
-        err_console.print(f"[red]Lỗi nội bộ:[/red] {type(exc).__name__}: {exc} (DONDOC_DEBUG=1 shows the traceback)",
-                          highlight=False, soft_wrap=True)
-        sys.exit(3)
+        _fail(f"internal error {type(exc).__name__}: {exc} (DONDOC_DEBUG=1 shows the traceback)", 3)
+
+
+def _fail(message: str, code: int) -> None:
+    """Print one line (whitespace folded, so driver messages stay on one line) and exit."""
+    err_console.print(f"[red]Lỗi:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
+    sys.exit(code)

@@ -23,6 +23,20 @@ def _json(text: str) -> object:
     return json.loads(text)
 
 
+HEADER = (
+    "ỦY BAN NHÂN DÂN\nTỈNH BẮC GIANG\nSố: {number}/TB-UBND\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "Bắc Giang, ngày 19 tháng 4 năm 2024\n\nTHÔNG BÁO\n"
+    "Kết luận phiên họp UBND tỉnh thường kỳ tháng 4 năm 2024\n\n"
+    "Ngày 17/4/2024, UBND tỉnh tổ chức phiên họp thường kỳ tháng 4 năm 2024. UBND tỉnh kết luận như sau:\n"
+)
+
+
+def _notice(path: Path, number: int, item: str) -> Path:
+    path.write_text(HEADER.format(number=number) + item + "\n", encoding="utf-8")
+    return path
+
+
 def _setup(cli: CLI) -> dict[str, int]:
     """Agencies from the default directory, plus a draft directive made through the CLI."""
     assert cli("people", "add", "Lê Thị Thu", "--role", "office", "--title", "Chuyên viên").code == 0
@@ -55,14 +69,9 @@ def test_import_replaces_and_extends_the_directory(cli: CLI, tmp_path: Path) -> 
 
 def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     people = _setup(cli)
-    notice = tmp_path / "tb.txt"
-    notice.write_text(
-        "ỦY BAN NHÂN DÂN TỈNH BẮC GIANG\nSố: 90/TB-UBND\nBắc Giang, ngày 19 tháng 4 năm 2024\n"
-        "THÔNG BÁO\nKết luận phiên họp UBND tỉnh thường kỳ tháng 4 năm 2024\n"
-        "1. Giao Sở Tài chính chủ trì, phối hợp với Sở Tư pháp hoàn thiện hồ sơ dự thảo Nghị quyết "
-        "quy định mức chi đón tiếp, thăm hỏi, chúc mừng; hoàn thành trước ngày 31/5/2024.\n",
-        encoding="utf-8",
-    )
+    notice = _notice(tmp_path / "tb.txt", 90,
+                     "1. Giao Sở Tài chính chủ trì, phối hợp với Sở Tư pháp hoàn thiện hồ sơ dự thảo Nghị quyết "
+                     "quy định mức chi đón tiếp, thăm hỏi, chúc mừng; hoàn thành trước ngày 31/5/2024.")
     result = cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu")
     assert result.code == 0, result.err
     rows = _json(cli("directives", "list", "--format", "json").out)
@@ -94,10 +103,8 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
 
 def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
     _setup(cli)
-    notice = tmp_path / "tb2.txt"
-    notice.write_text("Số: 91/TB-UBND\nBắc Giang, ngày 19 tháng 4 năm 2024\nTHÔNG BÁO\n"
-                      "1. Giao Sở Tư pháp rà soát 23 Quyết định, báo cáo UBND tỉnh trong tháng 5/2024.\n",
-                      encoding="utf-8")
+    notice = _notice(tmp_path / "tb2.txt", 91,
+                     "1. Giao Sở Tư pháp rà soát 23 Quyết định, báo cáo UBND tỉnh trong tháng 5/2024.")
     assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
     did = str(_json(cli("directives", "list", "--format", "json").out)[0]["id"])  # type: ignore[index]
     assert cli("report", did, "--as", "Phạm Văn Pháp", "--text", "Xong").code == 0
@@ -117,7 +124,7 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
         (("directives", "list", "--bucket", "late"), "unknown bucket 'late'"),
         (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
         (("agencies", "import", "/nonexistent/a.yaml"), "file not found"),
-        (("extract", "/nonexistent/tb.txt"), "nonexistent"),
+        (("extract", "/nonexistent/tb.txt"), "tb.txt: no such file"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str) -> None:
