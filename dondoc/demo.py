@@ -54,8 +54,10 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
             raise DondocError("the directory has no office member to assign with")
         report = ingest_file(session, SAMPLE, clock.now, assign_all=True, actor_id=office.id)
     console.rule(f"Nhập thông báo mẫu: {len(report.drafts)} nhiệm vụ, đã giao {len(report.assigned)}")
-    for directive_id, why in report.left_as_draft.items():
-        console.print(f"  #{directive_id} còn là dự thảo, chờ văn phòng xem lại: {why}")
+    if report.left_as_draft:
+        ids = ", ".join(f"#{i}" for i in report.left_as_draft)
+        console.print(f"{len(report.left_as_draft)} dự thảo chờ văn phòng chọn đơn vị chủ trì (chủ trì tập thể như "
+                      f"“các cấp, các ngành, các địa phương” hoặc chưa có trong danh bạ): {ids}")
     last_event = 0
     end = START + dt.timedelta(days=days)
     while clock.now <= end:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar as _cal
 import datetime as dt
 import re
@@ -36,6 +37,8 @@ _DATE = (
     rf"(?:{_D}\s*[/.]\s*{_M}(?:\s*[/.]\s*{_Y})?(?![/\d])"
     rf"|{_D}\s+tháng\s+{_M}(?:\s*(?:năm|,)\s*{_Y})?)"
 )
+# "Thời hạn hoàn thành: …", "Thời gian thực hiện: …" introduce a deadline without a preposition.
+_LABEL = r"thời\s+(?:hạn|gian)(?:\s+(?:hoàn\s+thành|thực\s+hiện|báo\s+cáo|gửi))?\s*:"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _UNTIL_BREAK = r"[^.;\n]*"
 
@@ -66,14 +69,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.I)),
     # exact days
     ("date", re.compile(
-        rf"(?:(?:hoàn thành|xong)\s+)?(?:trước|chậm nhất(?:\s+là)?|vào|đến|tới|hạn\s+(?:chót|cuối)|trong)"
-        rf"\s+(?:ngày\s+)?{_DATE}", re.I)),
+        rf"(?:(?:hoàn thành|xong)\s+)?(?:trước|chậm nhất(?:\s+là)?|vào|đến|tới|hạn\s+(?:chót|cuối)|trong|{_LABEL})"
+        rf"\s*(?:ngày\s+)?{_DATE}", re.I)),
     # months, quarters, halves, years
     ("month", re.compile(
-        rf"(?:(?:hoàn thành|xong)\s+)?(trong|cuối|giữa|đầu|sang|hết|đến hết|trước|ngay trong)\s+tháng\s+{_M}"
+        rf"(?:(?:hoàn thành|xong)\s+)?(trong|cuối|giữa|đầu|sang|hết|đến hết|trước|ngay trong|{_LABEL})\s*tháng\s+{_M}"
         rf"(?:\s*(?:/|năm)\s*{_Y})?(?![/\d])", re.I)),
     ("quarter", re.compile(
-        rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|cuối|hết|đến hết|trước hết|ngay trong)?\s*quý\s+(IV|III|II|I|[1-4])\b"
+        rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|cuối|hết|đến hết|trước hết|ngay trong|{_LABEL})?\s*quý\s+"
+        rf"(IV|III|II|I|[1-4])\b"
         rf"(?:\s*(?:/|năm)\s*{_Y})?", re.I)),
     ("half_year", re.compile(rf"(?:trong\s+)?(?:6|sáu)\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?", re.I)),
     ("year", re.compile(
@@ -89,9 +93,11 @@ _PRIORITY = {
     "before_event": 2, "urgent": 0,
 }
 # Phrases that look like deadlines but name a period or a meeting being described.
-_PERIOD_AFTER = re.compile(r"\s*(?:và\s+(?:thời\s+gian|những\s+tháng|các\s+tháng)\s+tiếp|và\s+thời\s+gian\s+tới|trở\s+đi)")
+_PERIOD_AFTER = re.compile(
+    r"\s*(?:và\s+(?:thời\s+gian|những\s+tháng|các\s+tháng)\s+tiếp|và\s+thời\s+gian\s+tới|trở\s+đi)")
 _CONTEXT_BEFORE = re.compile(
-    r"(?:dự\s+kiến(?:\s+tổ\s+chức)?|tổ\s+chức|diễn\s+ra|khai\s+mạc|Nghị\s+quyết|Kết\s+luận|Thông\s+báo)\s*\(?\s*$", re.I)
+    r"(?:dự\s+kiến(?:\s+tổ\s+chức)?|tổ\s+chức|diễn\s+ra|khai\s+mạc|Nghị\s+quyết|Kết\s+luận|Thông\s+báo)"
+    r"\s*\(?\s*$", re.I)
 _HALF_CONTEXT = re.compile(r"(?:tình\s+hình|kết\s+quả|sơ\s+kết|tổng\s+kết|tháng\s+\d+\s+và)\s+$", re.I)
 
 
@@ -206,9 +212,7 @@ def _is_context(name: str, text: str, m: re.Match[str]) -> bool:
         return True
     if name in ("month", "date", "quarter") and _CONTEXT_BEFORE.search(before):
         return True
-    if name == "half_year" and _HALF_CONTEXT.search(before):
-        return True
-    return False
+    return name == "half_year" and bool(_HALF_CONTEXT.search(before))
 
 
 def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> list[tuple[int, Deadline]]:
@@ -231,9 +235,13 @@ def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = N
             deadline = Deadline(phrase, when, at, kind, recurrence, tuple(flags))
             found.append((m.start(), m.end(), _PRIORITY[name], deadline))
     kept: list[tuple[int, int, int, Deadline]] = []
+    spans: list[tuple[int, int]] = []  # sorted, non-overlapping: bisect keeps this linear-logarithmic
     for item in sorted(found, key=lambda f: (-f[2], -(f[1] - f[0]), f[0])):
-        if all(item[1] <= k[0] or item[0] >= k[1] for k in kept):
-            kept.append(item)
+        i = bisect.bisect_left(spans, (item[0], item[1]))
+        if (i > 0 and spans[i - 1][1] > item[0]) or (i < len(spans) and spans[i][0] < item[1]):
+            continue
+        spans.insert(i, (item[0], item[1]))
+        kept.append(item)
     kept.sort(key=lambda f: f[0])
     return [(start, d) for start, _end, prio, d in kept if prio > 0 or len(kept) == 1]
 

@@ -6,6 +6,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlmodel import Session, col, select
+
+from engine.lifecycle import LIFECYCLE_EVENTS
+from engine.models import DirectiveEvent
+
 
 @dataclass(frozen=True)
 class Event:
@@ -22,3 +27,11 @@ class Event:
     def row(self) -> dict[str, Any]:
         """The column values of its row."""
         return asdict(self)
+
+
+def changed_since(session: Session, directive_id: int, version: int) -> bool:
+    """True when a lifecycle event happened after `version`: a button issued then is stale."""
+    stmt = select(DirectiveEvent.id).where(col(DirectiveEvent.directive_id) == directive_id,
+                                           col(DirectiveEvent.seq) > version,
+                                           col(DirectiveEvent.type).in_(LIFECYCLE_EVENTS)).limit(1)
+    return session.exec(stmt).first() is not None

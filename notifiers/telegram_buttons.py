@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from dondoc.bootstrap import App
 from engine import commands as cmd
 from engine.errors import DondocError
+from engine.events import changed_since
 from engine.models import Directive, Outbox, Person
 from engine.outbox import enqueue
 from engine.schedule import notification_time
@@ -22,7 +23,6 @@ from notifiers.telegram_callbacks import Callback, ForgedCallback, verify
 from notifiers.telegram_common import (
     Context,
     Pending,
-    changed_since,
     current_person,
     dondoc_app,
     finish,

@@ -7,15 +7,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from dondoc.bootstrap import App
 from engine.binding import person_by_chat
-from engine.lifecycle import LIFECYCLE_EVENTS, Actor
-from engine.models import Directive, DirectiveEvent, Person
+from engine.lifecycle import Actor
+from engine.models import Directive, Person
 from engine.people import actor_kinds
 from engine.views import directive_view
 from notifiers import bot_texts
@@ -60,14 +60,6 @@ def current_person(context: Context, update: Update) -> Person | None:
 def view_of(session: Session, app: App, directive: Directive) -> dict[str, Any]:
     """The directive as notifiers see it."""
     return directive_view(session, directive, now=app.now(), calendar=app.calendar)
-
-
-def changed_since(session: Session, directive_id: int, version: int) -> bool:
-    """True when a lifecycle event happened after `version`: a button from then is stale."""
-    stmt = select(DirectiveEvent.id).where(col(DirectiveEvent.directive_id) == directive_id,
-                                           col(DirectiveEvent.seq) > version,
-                                           col(DirectiveEvent.type).in_(LIFECYCLE_EVENTS)).limit(1)
-    return session.exec(stmt).first() is not None
 
 
 def is_office(person: Person, directive: Directive) -> bool:

@@ -12,12 +12,12 @@ from telegram import Document, Update
 from engine import commands as cmd
 from engine.datetext import parse_requested_deadline
 from engine.errors import DondocError, InvalidInput
+from engine.events import changed_since
 from engine.models import Directive, Person
 from notifiers import bot_texts
 from notifiers.telegram_common import (
     Context,
     Pending,
-    changed_since,
     current_person,
     dondoc_app,
     finish,

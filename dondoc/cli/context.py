@@ -11,9 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from dondoc.bootstrap import App, bootstrap
+from dondoc.bootstrap import App, Clock, bootstrap
 from engine.errors import InvalidInput
-from engine.timeutil import parse_instant
+from engine.timeutil import now_utc, parse_instant
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -25,17 +25,21 @@ class _State:
     app: App | None = None
     people_app: object | None = None
 
+    def get_clock(self) -> Clock:
+        """The real clock, or a fixed one when --now / DONDOC_NOW is given (no database needed)."""
+        if self.now_text:
+            fixed = parse_time(self.now_text)
+            return lambda: fixed
+        return now_utc
+
     def get_app(self) -> App:
+        """The app, built on first use: database migrated and the default directory loaded once."""
         if self.app is None:
             from config.settings import Settings
             from engine.directory import load_default_directory
 
             settings = Settings()
-            clock = None
-            if self.now_text:
-                fixed = parse_time(self.now_text)
-                clock = lambda: fixed  # noqa: E731
-            self.app = bootstrap(settings, clock=clock)
+            self.app = bootstrap(settings, clock=self.get_clock())
             with self.app.session() as session:
                 load_default_directory(session, settings.agencies_file)
         return self.app

@@ -15,15 +15,20 @@ from engine.errors import InvalidInput
 from engine.ingest.service import IngestReport, assign_drafts, ingest_file
 from engine.models import Directive, Notice, State
 from engine.people import find_agency, find_person
+from engine.timeutil import local_date
 
 FORMAT = typer.Option("table", "--format", "-f", help="table or json")
 
 
 def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .docx"), fmt: str = FORMAT) -> None:
-    """Extract directives from a notice without touching the database."""
+    """Extract directives from a notice without touching the database (leads resolved on the directory file)."""
+    from config.settings import Settings
+    from engine.directory import read_directory
     from engine.ingest import extract_file
+    from engine.ingest.agencies import AgencyDirectory
 
-    result = extract_file(file).to_json()
+    directory = AgencyDirectory(read_directory(Settings().agencies_file))
+    result = extract_file(file, directory=directory, today=local_date(state.get_clock()())).to_json()
     if fmt == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -68,6 +68,10 @@ def _directive_json(d: Directive) -> dict[str, Any]:
         "confidence": d.confidence,
         "flags": list(d.flags),
         "lead_agency": d.lead_agency,
+        # Beyond the contract: the deadline's time of day, and each named lead as resolved in the directory.
+        "deadline_time": deadline.time.strftime("%H:%M") if has_date and deadline.time else None,
+        "leads": [{"written": name, "agency": m.code or None if m else None, "person": m.person_key if m else None}
+                  for name, m in d.resolved_leads],
     }
 
 
@@ -100,7 +104,9 @@ def _resolve(d: Directive, directory: AgencyDirectory) -> None:
     """Attach the lead's directory code; unresolved leads stay as written and are flagged."""
     if not d.lead:
         return
-    matches = [directory.resolve(name) for name in (d.leads or (d.lead,))]
+    names = d.leads or (d.lead,)
+    matches = [directory.resolve(name) for name in names]
+    d.resolved_leads = [(name, m) for name, m in zip(names, matches, strict=True)]
     if len(matches) == 1 and matches[0] is not None:
         d.lead_agency = matches[0].code or None
     if any(m is None for m in matches) and "collective_lead" not in d.flags:

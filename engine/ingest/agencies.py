@@ -18,7 +18,8 @@ _ABBREVIATIONS = {
     "ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân", "vp": "văn phòng", "bql": "ban quản lý",
     "qlda": "quản lý dự án", "đtxd": "đầu tư xây dựng", "kcn": "khu công nghiệp", "ccn": "cụm công nghiệp",
     "pct": "phó chủ tịch", "ct": "chủ tịch", "tt": "thường trực", "ubmttq": "ủy ban mặt trận tổ quốc",
-    "kh&đt": "kế hoạch và đầu tư", "tn&mt": "tài nguyên và môi trường", "nn&ptnt": "nông nghiệp và phát triển nông thôn",
+    "kh&đt": "kế hoạch và đầu tư", "tn&mt": "tài nguyên và môi trường",
+    "nn&ptnt": "nông nghiệp và phát triển nông thôn",
     "gd&đt": "giáo dục và đào tạo", "lđtb&xh": "lao động thương binh và xã hội", "tt&tt": "thông tin và truyền thông",
     "kh&cn": "khoa học và công nghệ", "vh,tt&dl": "văn hóa thể thao và du lịch", "ttg": "thủ tướng",
 }

@@ -7,11 +7,12 @@ import re
 from engine.ingest.language import (
     ACTION_START,
     NON_DIRECTIVE_VERB,
-    _NOUN_BEFORE,
     is_body,
     next_stop,
+    noun_before,
     noun_phrase,
     split_bodies,
+    split_list,
 )
 
 _ABBREV_END = re.compile(r"\b(?:TP|TX|Tp|TS|ThS|PGS|GS|KT|TL|TM|Q|St|Th)\.$")
@@ -24,11 +25,19 @@ _PREFIX_OK = re.compile(r"(?:thông báo và|thống nhất|đồng ý|tiếp t�
 _LEADIN_FOLLOW = re.compile(
     r"^\s*,?\s*(?:ngoài|cần|phải|tập trung|thực hiện|triển khai|tiếp tục|chủ động|khẩn trương|có trách nhiệm|quan tâm)"
 )
-_RELATIVE = re.compile(r"^(?:đến nay|chưa|đã|đang|được|có)\b")
-_GENERIC_WORDS = set(
-    "biết nghiêm túc khẩn trương tổ chức triển khai thực hiện và được để các nội dung trên này kết luận thông báo "
-    "chỉ đạo sau theo dõi quy định đúng đầy đủ".split()
+# "Các Bộ, … đến nay chưa có báo cáo …, khẩn trương gửi …": a relative clause between lead and verb.
+# "Trên cơ sở kết quả rà soát, Sở Tài chính tham mưu …": the subject follows an introductory phrase.
+_AFTER_INTRO = re.compile(
+    r"(?:^|;\s*)(?:Trên cơ sở|trên cơ sở|Căn cứ|căn cứ|Đối với|đối với|Trước mắt|trước mắt|Đồng thời|đồng thời|"
+    r"Sau khi|sau khi|Trường hợp|trường hợp|Ngay sau khi|Trong quá trình|trong quá trình)\b[^;:]{0,150}?,\s*"
 )
+_RELATIVE = re.compile(r"^(?:đến nay\s+)?chưa\b")
+_SHARED_PREFIX = re.compile(r"các\s+(Bộ|Sở|Ban|tỉnh|huyện|thành phố)\s*:\s*")
+_GENERIC_WORDS = frozenset({
+    "biết", "nghiêm", "túc", "khẩn", "trương", "tổ", "chức", "triển", "khai", "thực", "hiện", "và", "được", "để",
+    "các", "nội", "dung", "trên", "này", "kết", "luận", "thông", "báo", "chỉ", "đạo", "sau", "theo", "dõi", "quy",
+    "định", "đúng", "đầy", "đủ",
+})
 _REPORT = re.compile(
     r"(?<![\w])(báo cáo|trình|gửi(?:\s+(?:báo cáo|văn bản|hồ sơ|kết quả))?(?:\s+(?:về|đến|tới|cho))?|đề xuất|"
     r"tham mưu(?:\s+cho)?)(?:\s*,\s*(?:đề xuất|báo cáo|trình))?\s+"
@@ -61,6 +70,8 @@ def find_starts(sentence: str) -> list[tuple[int, int, str, str]]:
     starts: list[tuple[int, int, str, str]] = []
     covered = 0
     clause_starts = [0] + [m.end() for m in re.finditer(r";\s*", sentence)]
+    clause_starts += [m.end() for m in _AFTER_INTRO.finditer(sentence)]
+    clause_starts.sort()
     for m in TRIGGER.finditer(sentence):
         if m.start() < covered:
             continue
@@ -79,7 +90,7 @@ def find_starts(sentence: str) -> list[tuple[int, int, str, str]]:
         lead, end = noun_phrase(sentence, cs)
         if not is_body(lead) or is_authority(lead):
             continue
-        rest = sentence[end:].lstrip(" ,")
+        rest = sentence[end:].lstrip(" ,:")  # "Sở Tài chính: Chủ trì …" names the lead before a colon
         if NON_DIRECTIVE_VERB.match(rest) and not _RELATIVE.match(rest):
             continue
         if _RELATIVE.match(rest):
@@ -94,7 +105,10 @@ def find_starts(sentence: str) -> list[tuple[int, int, str, str]]:
 
 
 def leadin_lead(sentence: str) -> str | None:
-    """The body a lead-in ("… thực hiện các nhiệm vụ sau:") hands the following items to."""
+    """The body a lead-in ("… thực hiện các nhiệm vụ sau:", "c) UBND huyện X:") hands the following items to."""
+    whole = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", sentence.rstrip(" :"))
+    if is_body(whole) and noun_phrase(whole)[0] == whole:
+        return whole
     for start, _end, lead, how in find_starts(sentence):
         if how == "trigger" or start == 0:
             return lead
@@ -112,6 +126,12 @@ def coordinators(task: str) -> list[str]:
         before = task[:m.start()].rstrip()
         if before and not re.search(r"(?:chủ trì|[,;:])$", before) and not re.search(r"^\W*$", before):
             continue
+        shared = _SHARED_PREFIX.match(task, m.end())
+        if shared:  # "các Bộ: Tài chính, Tư pháp" → Bộ Tài chính, Bộ Tư pháp
+            names, _ = noun_phrase(task, shared.end())
+            head = shared.group(1)[:1].upper() + shared.group(1)[1:]
+            found.extend(f"{head} {n}" for n in split_list(names))
+            continue
         phrase, _ = noun_phrase(task, m.end())
         if is_body(phrase):
             found.extend(b for b in split_bodies(phrase) if b not in found)
@@ -122,7 +142,8 @@ def report_to(text: str) -> str | None:
     """The recipient of the result: "báo cáo/trình X" before "gửi X" before "đề xuất/tham mưu X"."""
     best: tuple[int, int, str] | None = None
     for m in _REPORT.finditer(text):
-        if _NOUN_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+        verb = "báo cáo" if m.group(1).startswith("báo cáo") else m.group(1).split()[0]
+        if noun_before(text, m.start(), verb):
             continue
         phrase, _ = noun_phrase(text, m.end(), lists=False)
         if not is_body(phrase):

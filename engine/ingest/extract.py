@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.calendar import WorkCalendar
 from engine.deadlines import Deadline, parse_deadline
 from engine.ingest import clauses
-from engine.ingest.language import ACTION_START, is_body, split_bodies
+from engine.ingest.language import ACTION_START, names_body, split_bodies
 from engine.ingest.structure import Block
 
 _TRAILING_START = re.compile(
     r"^(?:Yêu cầu|Đề nghị|Báo cáo|Gửi|Hoàn thành|Thời hạn|Thời gian|Kết quả|Trình|Văn bản|Hồ sơ)\b")
 _PLURAL = re.compile(r"\bcác\s+(?:cơ quan|đơn vị|sở|địa phương|ngành|Ban|huyện)")
+_MAX_SHARED = 30  # a shared closing deadline covers at most this many preceding items
 _COLLECTIVE_LEAD = re.compile(r"^(?:các|Các|mỗi|Mỗi|từng)\s")
 
 
@@ -37,11 +39,18 @@ class Directive:
     flags: list[str] = field(default_factory=list)
     leads: tuple[str, ...] = ()
     lead_agency: str | None = None
+    resolved_leads: list[tuple[str, Any]] = field(default_factory=list)  # (written, AgencyMatch | None)
     confidence: float = 0.9
+    _more: list[str] = field(default_factory=list, repr=False)
 
     def absorb(self, sentence: str) -> None:
-        self.source = f"{self.source} {sentence}".strip()
-        self.task = f"{self.task} {sentence}".strip()
+        """Add a following sentence of the same item (joined once at the end: no quadratic copying)."""
+        self._more.append(sentence)
+
+    def settle(self) -> None:
+        if self._more:
+            extra = " ".join(self._more)
+            self.source, self.task, self._more = f"{self.source} {extra}", f"{self.task} {extra}", []
 
 
 class _Context:
@@ -68,13 +77,16 @@ def extract_directives(blocks: list[Block], anchor: dt.date, calendar: WorkCalen
     out: list[Directive] = []
     item_level: dict[str, Directive] = {}
     item_started: set[str] = set()
+    per_item: dict[str, int] = {}
     for block in blocks:
         if block.kind is not None:
             context.enter_item(block.depth)
             if block.heading:
                 heading = block.text.rstrip(" :")
-                context.push(block.depth, heading if is_body(heading) else None)
-                continue
+                named = names_body(heading)
+                context.push(block.depth, heading if named else None)
+                if named or (not ACTION_START.match(heading) and not clauses.find_starts(heading)):
+                    continue  # a heading that names the lead, or a topic title; otherwise read it as text
         last: Directive | None = None
         for sentence in clauses.sentences(block.text):
             if sentence.endswith(":"):
@@ -91,10 +103,12 @@ def extract_directives(blocks: list[Block], anchor: dt.date, calendar: WorkCalen
                 _unowned(head, block, context, item_level, out, None, True, anchor, calendar)
             for i, (start, task_at, lead, how) in enumerate(starts):
                 end = starts[i + 1][0] if i + 1 < len(starts) else len(sentence)
-                task = sentence[task_at:end].strip(" ,;.")
+                task = sentence[task_at:end].strip(" ,;.:")
                 if clauses.is_generic(task):
                     continue
-                suffix = "" if not any(d.ref.split("-")[0] == block.ref for d in out) else f"-{len(out) + 1}"
+                same_item = per_item.get(block.ref, 0) + (block.ref in item_level)
+                per_item[block.ref] = per_item.get(block.ref, 0) + 1
+                suffix = f"-{same_item + 1}" if same_item else ""
                 directive = Directive(block.ref + suffix, lead, task, sentence[start:end])
                 if how == "subject" and start > 0 and i == 0:
                     directive.flags.append("mid_item_subject")
@@ -116,7 +130,7 @@ def _unowned(
     if existing and not trailing:
         existing.absorb(text)
         return existing
-    if first_of_item and block.ref and ACTION_START.match(text) and not _TRAILING_START.match(text):
+    if first_of_item and block.ref and ACTION_START.match(text):
         lead = context.lead
         deadline = parse_deadline(text, anchor, calendar)
         if lead or (deadline and deadline.date):
@@ -134,10 +148,15 @@ def _unowned(
         targets = [last] if last else []
         if block.new_paragraph and _PLURAL.search(text):
             parent = block.ref.rsplit(".", 1)[0] if "." in block.ref else ""
-            targets = [d for d in out if _parent(d.ref) == parent and d.ref.count(".") == block.ref.count(".")]
+            targets = []
+            for d in reversed(out[-_MAX_SHARED:]):  # the items just listed, nearest first
+                if _parent(d.ref) != parent or d.ref.count(".") != block.ref.count("."):
+                    break
+                targets.append(d)
         elif not targets and out and out[-1].ref.split("-")[0] == block.ref:
             targets = [out[-1]]
         for target in targets:
+            target.settle()
             target.source = f"{target.source} {text}"
             if deadline and (target.deadline is None or target.deadline.date is None):
                 target.deadline = deadline
@@ -158,6 +177,7 @@ def _parent(ref: str) -> str:
 
 def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None) -> None:
     """Deadline, recipients, coordinators and confidence read from the directive's own text."""
+    d.settle()
     if d.deadline is None or d.deadline.date is None:
         own = parse_deadline(d.source, anchor, calendar)
         if own is not None and (d.deadline is None or own.date is not None):

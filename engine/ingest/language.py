@@ -6,11 +6,15 @@ import re
 
 # Words that open the name of a body or a person acting for one.
 _HEADS = (
-    r"Sở|Ban(?!\s+hành)|Bộ(?!\s+(?:luật|tiêu chí|máy|hồ sơ|phận))|Ủy ban|Uỷ ban|UBND|Chủ tịch|Phó Chủ tịch|Giám đốc|Phó Giám đốc|Thủ trưởng|Lãnh đạo|Văn phòng|"
+    r"Sở|Ban(?!\s+hành)|Bộ(?!\s+(?:luật|tiêu chí|máy|hồ sơ|phận))|Ủy ban|Uỷ ban|UBND|Chủ tịch|Phó Chủ tịch|"
+    r"Giám đốc|Phó Giám đốc|Thủ trưởng|Lãnh đạo|Văn phòng|"
     r"Chánh Văn phòng|Chánh Thanh tra|Công an|Thanh tra|Cục|Chi cục|Kho bạc|Ngân hàng|Công ty|Tổng công ty|Tập đoàn|"
-    r"Trung tâm|Đài|Báo(?!\s+cáo)|Hội(?!\s+nghị)|Liên đoàn|Liên minh|Tỉnh đoàn|Đoàn|Trường(?!\s+hợp)|Bệnh viện|Viện|Bảo hiểm|Bộ Chỉ huy|Đảng ủy|"
-    r"Đảng uỷ|Huyện ủy|Huyện uỷ|Thành ủy|Tỉnh ủy|Tỉnh uỷ|Mặt trận|Hội đồng|HĐND|Thường trực|Tòa án|Toà án|Viện kiểm sát|"
-    r"BQL|Ban QLDA|Quỹ|Chi nhánh|Chính quyền|Tổ công tác|Phòng(?!,|\s+(?:chống|ngừa|cháy))|UBMTTQ|Cảnh sát|Học viện|Đại học|Chủ đầu tư|Thủ tướng|"
+    r"Trung tâm|Đài|Báo(?!\s+cáo)|Hội(?!\s+nghị)|Liên đoàn|Liên minh|Tỉnh đoàn|Đoàn|Trường(?!\s+hợp)|Bệnh viện|"
+    r"Viện|Bảo hiểm|Bộ Chỉ huy|Đảng ủy|"
+    r"Đảng uỷ|Huyện ủy|Huyện uỷ|Thành ủy|Tỉnh ủy|Tỉnh uỷ|Mặt trận|Hội đồng|HĐND|Thường trực|Tòa án|Toà án|"
+    r"Viện kiểm sát|"
+    r"BQL|Ban QLDA|Quỹ|Chi nhánh|Chính quyền|Tổ công tác|Phòng(?!,|\s+(?:chống|ngừa|cháy))|UBMTTQ|Cảnh sát|"
+    r"Học viện|Đại học|Chủ đầu tư|Thủ tướng|Chính phủ|Quốc hội|"
     r"Phó Thủ tướng|Bộ trưởng|Trưởng ban|Trưởng Ban|Chỉ huy trưởng|Bí thư|Phó Bí thư|Người đứng đầu|Tổng Giám đốc|"
     r"Cơ quan|Đơn vị|Địa phương|Doanh nghiệp|SKHĐT|STC|STP|SXD|SCT|SYT|SNV|STNMT|TNMT|SGTVT|SGDĐT|SLĐTBXH|STTTT|SKHCN"
 )
@@ -32,20 +36,30 @@ _VERBS = (
     "cung cấp|mời|khảo sát|bảo đảm|đảm bảo|quyết liệt|huy động|chuẩn bị|phân tích|ban hành|sửa đổi|bổ sung|"
     "thống nhất|trao đổi|tuyên truyền|vận động|giám sát|duy trì|cập nhật|điều chỉnh|phê duyệt|thẩm tra|tập huấn|"
     "ký|kiểm soát|nắm|bám sát|thúc đẩy|tháo gỡ|khắc phục|tiếp nhận|nhanh chóng|chịu trách nhiệm|căn cứ|quyết định|"
-    "tiến hành|thông báo|công bố|trả lời|giao|chỉ định|thu hồi|nghiêm|dừng|tạm dừng|bàn giao|vận hành|đánh giá"
+    "tiến hành|thông báo|công bố|trả lời|giao|chỉ định|thu hồi|nghiêm|dừng|tạm dừng|bàn giao|vận hành|đánh giá|"
+    "phân bổ|cho ý kiến|hỗ trợ|xác định|lựa chọn|bồi thường|cưỡng chế|điều tra|thanh toán|giải ngân|cấp phép"
 )
 _STOP_WORDS = (
     "để|theo|trước|trong|tại|khi|nhằm|ngoài|trên cơ sở|đến nay|đến|cho|kết quả|nội dung|việc|tình hình|nếu|"
     "trường hợp|bằng|ngay|từ|thì|mà|nhưng|do|đã|được|đang|chưa|sẽ|là|về|với|thảo luận|nhất trí|thông qua|ghi nhận|"
-    "kết luận|có ý kiến|nhận được|gồm|có(?!\s+thẩm\s+quyền)|biết|làm cơ sở|làm rõ|hồ sơ|dự thảo|văn bản|ý kiến|kế hoạch|phương án"
+    r"kết luận|có ý kiến|nhận được|gồm|có(?!\s+thẩm\s+quyền)|biết|làm cơ sở|làm rõ|hồ sơ|dự thảo|văn bản|ý kiến|"
+    r"kế hoạch|phương án"
 )
 _STOP = re.compile(rf"(?<![\w/])(?:{_VERBS}|{_STOP_WORDS})(?![\w])")
+_VERB_ONLY = re.compile(rf"(?<![\w/])(?:{_VERBS})(?![\w])")
 # A verb word that is really the second half of a noun ("công trình", "thành lập", "các tổ chức").
-_NOUN_BEFORE = re.compile(
-    r"(?:công|chương|quá|tờ|lộ|tiến|quy|thành|thiết|độc|xác|các|những|mọi|Sở|Bộ|tư|ĐTXD|vụ|Đoàn|cơ|Thanh|phòng|"
-    r"dự|đầu|chủ|nhà|tác|đăng)\s$"
-)
-_VERB_NOUN_AFTER = re.compile(r"^(?:thiết|chức\s+chính|tổng\s+hợp|thông\b|dịch\b|lưu\b)")
+_NOUN_PAIRS = {
+    "trình": ("công", "chương", "quá", "tờ", "lộ", "tiến", "quy"),
+    "lập": ("thành", "thiết", "độc", "xác"),
+    "xây dựng": ("Sở", "Bộ", "tư", "ĐTXD"),
+    "tổng hợp": ("vụ", "Phòng"),
+    "kiểm tra": ("Đoàn",),
+    "ký": ("đăng",),
+    "báo cáo": ("Tờ", "tờ"),
+}
+_ANY_NOUN_BEFORE = ("các", "những", "mọi")
+# …or the first half of one ("cần thiết", "giao thông", "tổ chức chính trị").
+_NOUN_AFTER = {"cần": ("thiết",), "giao": ("thông", "dịch", "lưu", "đất"), "tổ chức": ("chính", "xã", "đoàn")}
 ACTION_START = re.compile(
     rf"^(?:{_VERBS}|nghiêm chỉnh|định kỳ|hằng|hàng|thường xuyên|chú trọng|phấn đấu|quán triệt|tích cực|lưu ý|"
     rf"hoàn thành|xác định|rà soát|làm rõ|kiên quyết|nghiêm cấm|không để|tiếp tục|tăng cường|chấn chỉnh|"
@@ -65,10 +79,19 @@ def next_stop(text: str, start: int = 0) -> re.Match[str] | None:
         m = _STOP.search(text, pos)
         if m is None:
             return None
-        before = text[max(0, m.start() - 12):m.start()]
-        if not (_NOUN_BEFORE.search(before) or _VERB_NOUN_AFTER.match(text[m.end():].lstrip())):
+        following = re.match(r"\s*(\w+)", text[m.end():m.end() + 12])
+        noun_after = bool(following) and following.group(1) in _NOUN_AFTER.get(m.group(0), ())
+        if not (noun_before(text, m.start(), m.group(0)) or noun_after):
             return m
         pos = m.end()
+
+
+def noun_before(text: str, start: int, verb: str) -> bool:
+    """True when the word before `verb` makes it part of a noun ("công trình", "các tổ chức")."""
+    words = text[max(0, start - 12):start].split()
+    if not words or not text[start - 1:start].isspace():
+        return False
+    return words[-1] in _ANY_NOUN_BEFORE or words[-1] in _NOUN_PAIRS.get(verb, ())
 
 
 def noun_phrase(text: str, start: int = 0, *, lists: bool = True) -> tuple[str, int]:
@@ -91,9 +114,40 @@ def noun_phrase(text: str, start: int = 0, *, lists: bool = True) -> tuple[str, 
     return phrase, start + len(phrase)
 
 
+def names_body(text: str) -> bool:
+    """True when a whole line only names a body ("Ủy ban nhân dân các xã có cụm công nghiệp"): a lead heading."""
+    text = text.strip()
+    if not is_body(text) or len(text) > 150:
+        return False
+    return all(noun_before(text, m.start(), m.group(0)) for m in _VERB_ONLY.finditer(text))
+
+
 def is_body(phrase: str) -> bool:
     """True when a phrase opens like the name of a body or a person acting for one."""
     return bool(phrase) and HEAD.match(phrase) is not None
+
+
+_COMPOUND_NAMES = re.compile(
+    r"(?:kế hoạch|tài nguyên|nông nghiệp|giáo dục|thông tin|khoa học|thương binh|thể thao|văn hóa|văn hoá|y tế)"
+    r"\s+và\s+\w", re.I)
+
+
+def split_list(names: str) -> list[str]:
+    """'Tài chính, Kế hoạch và Đầu tư và Xây dựng' → names, keeping 'X và Y' ministry names whole."""
+    out: list[str] = []
+    for part in re.split(r"\s*,\s*", names):
+        if out and re.fullmatch(r"Văn h(?:oá|óa|oa)", out[-1], re.I) and part.lower().startswith("thể thao"):
+            out[-1] = f"{out[-1]}, {part}"
+            continue
+        pieces = re.split(r"\s+và\s+", part)
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and _COMPOUND_NAMES.fullmatch(merged[-1].split(" và ")[-1] + " và " + piece[:1]):
+                merged[-1] = f"{merged[-1]} và {piece}"
+            else:
+                merged.append(piece)
+        out.extend(p for p in merged if p)
+    return out
 
 
 def split_bodies(phrase: str) -> list[str]:

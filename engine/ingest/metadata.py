@@ -11,7 +11,8 @@ from engine.ingest.clean import CleanText, is_person_name, is_signature_title
 
 _NUMBER = re.compile(r"Số\s*:\s*(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9\-]*(?:/[A-ZĐ0-9\-]+)?)")
 _NUMBER_IN_TEXT = re.compile(
-    r"(?:Theo|ban\s*h?\s*hành|banh)\s+(?:Công văn|Thông báo|Văn bản|Kết luận)\s+(?:số\s+)?(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9\-]*)"
+    r"(?:Theo|ban\s*h?\s*hành|banh)\s+(?:Công văn|Thông báo|Văn bản|Kết luận)\s+(?:số\s+)?"
+    r"(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9\-]*)"
     r"(?:\s+ngày\s+(\d{1,2})/(\d{1,2})/(\d{4}))?"
 )
 _PLACE_DATE = re.compile(
@@ -21,7 +22,8 @@ _MEETING = re.compile(
     r"(?:^|[.:]\s+)(?:Sáng|Chiều|Tối)?\s*(?:ngày|Ngày)\s+(\d{1,2})(?:\s*/\s*(\d{1,2})\s*/\s*(\d{4})|\s+tháng\s+(\d{1,2})"
     r"\s+năm\s+(\d{4}))[^.]{0,200}?(?:họp|hội nghị|làm việc)"
 )
-_CHAIR = re.compile(r"\bdo\s+(.{5,120}?)\s+chủ trì|(đồng chí\s[^:.]{5,150}?)\s+kết luận\s*:")
+_CHAIR = re.compile(
+    r"\bdo\s+(.{5,120}?)\s+chủ trì|(đồng chí\s[^:.]{5,150}?)\s+(?:kết luận\s*:|chủ trì\s+(?:cuộc|phiên|buổi))")
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,15 @@ def _date(d: str | int, m: str | int, y: str | int) -> dt.date | None:
 
 
 def _issuer(header: list[str], body: str) -> str | None:
-    caps = [s for s in header if s.isupper() and not re.match(r"CỘNG|ĐỘC LẬP", s)]
+    caps = [s for s in header if s.isupper() and not re.match(r"CỘNG|ĐỘC LẬP|SỐ", s) and len(s) < 60]
     if caps:
-        parent, *rest = caps[:2] if len(caps) >= 2 and len(caps[0]) + len(caps[1]) < 60 else caps[:1]
-        if rest and re.match(r"(?:ỦY|UỶ) BAN NHÂN DÂN$", parent):
-            return "UBND " + rest[0].capitalize().replace("Tỉnh", "tỉnh")
-        if rest:
-            return f"{_title_case(rest[0])} {_title_case(parent)}"
-        return _title_case(parent)
+        if len(caps) >= 2 and re.match(r"(?:ỦY|UỶ) BAN NHÂN DÂN$", caps[0]):
+            caps = [f"UBND {caps[1]}", *caps[2:]]
+        parent = _title_case(caps[0])
+        if len(caps) == 1:
+            return parent
+        child = _title_case(caps[1])
+        return f"{child} {parent.removeprefix('UBND ') if child.startswith('Sở') else parent}"
     places = Counter(re.findall(r"tỉnh ([A-ZĐ][\wÀ-ỹ]+(?: [A-ZĐ][\wÀ-ỹ]+)?)", body))
     if re.search(r"\bUBND tỉnh|Ủy ban nhân dân tỉnh", body) and places:
         return f"UBND tỉnh {places.most_common(1)[0][0]}"
@@ -63,15 +66,16 @@ def _issuer(header: list[str], body: str) -> str | None:
 
 def _title_case(caps: str) -> str:
     """'UBND TỈNH LÀO CAI' → 'UBND tỉnh Lào Cai'; 'SỞ CÔNG THƯƠNG' → 'Sở Công Thương'."""
-    words = []
+    words, place = [], False
     for w in caps.split():
         if w in ("UBND", "HĐND"):
             words.append(w)
-        elif w.lower() in ("tỉnh", "và", "thành", "phố", "huyện"):
-            words.append(w.lower())
-        else:
+        elif place:
             words.append(w.capitalize())
-    text = " ".join(words)
+        else:
+            words.append(w.lower())
+        place = place or w.lower() in ("tỉnh", "huyện", "xã", "phường", "phố", "quận")
+    text = " ".join(words).replace("công thương", "Công Thương").replace("chính phủ", "Chính phủ")
     return text[:1].upper() + text[1:]
 
 
@@ -100,6 +104,9 @@ def read_metadata(doc: CleanText) -> DocumentInfo:
     ch = _CHAIR.search(body[:3000])
     if ch:
         chair = (ch.group(1) or ch.group(2)).strip()
+    else:
+        led = re.search(r"([^,.;:]{5,120}?)\s+(?:đã\s+)?chủ trì\s+(?:cuộc|phiên|buổi|hội nghị)", body[:3000])
+        chair = led.group(1).strip() if led else None
     titles = [s for s in doc.tail if is_signature_title(s) and not s.startswith(("-", "NƠI"))]
     names = [s for s in doc.tail if is_person_name(s)]
     title = " ".join(doc.title) or next((s for s in doc.header if s.startswith(("V/v", "Về việc"))), None)

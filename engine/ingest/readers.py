@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
 
 from engine.errors import ExtractionError
@@ -16,6 +15,7 @@ _VIET = set(
 )
 _VIET |= {c.upper() for c in _VIET}
 _MAX_ODD_SHARE = 0.03
+_MAX_LEGACY_SHARE = 0.05  # TCVN3/VNI text decoded as Unicode shows letters such as "ª", "µ", "¬"
 
 
 def read_text_file(path: Path) -> str:
@@ -55,6 +55,11 @@ def _checked(text: str, path: Path) -> str:
     control = sum(1 for c in text[:20000] if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
     if control > max(5, len(text[:20000]) // 100) or text.count("\ufffd") > max(5, len(text) // 100):
         raise ExtractionError(f"{path.name}: binary data, not a text notice")
+    if garbled_share(text) > _MAX_LEGACY_SHARE:
+        raise ExtractionError(
+            f"{path.name}: the text is garbled or in a legacy Vietnamese font encoding (TCVN3/VNI); "
+            "convert it to Unicode first"
+        )
     return text
 
 
@@ -66,7 +71,7 @@ def read_docx(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # python-docx raises its own and zipfile/lxml types on damaged files
         raise ExtractionError(f"{path.name}: not a readable Word (.docx) file ({type(exc).__name__})") from None
     lines: list[str] = []
     for child in document.element.body.iterchildren():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from engine.commands import add_draft, assign
 from engine.errors import DondocError, ExtractionError
 from engine.ingest.agencies import AgencyDirectory
 from engine.models import Agency, Directive, Notice, Person
-from engine.timeutil import end_of_local_day
+from engine.timeutil import end_of_local_day, local_date
 
 
 @dataclass
@@ -27,10 +28,52 @@ class IngestReport:
 
 
 def directory_from_db(session: Session) -> AgencyDirectory:
-    """The agency directory as the extractor's resolver sees it."""
-    records = [{"code": a.code, "name": a.name, "kind": a.kind, "aliases": a.aliases}
-               for a in session.exec(select(Agency)).all()]
-    return AgencyDirectory(records)
+    """The directory as the extractor's resolver sees it; people are keyed by their database id."""
+    agencies = session.exec(select(Agency)).all()
+    codes = {a.id: a.code for a in agencies}
+    return AgencyDirectory({
+        "agencies": [{"code": a.code, "name": a.name, "kind": a.kind, "aliases": a.aliases} for a in agencies],
+        "people": [{"key": str(p.id), "name": p.name, "title": p.title, "role": p.role.value,
+                    "agency": codes.get(p.agency_id)} for p in session.exec(select(Person)).all()],
+    })
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One body or person a draft is assigned to."""
+
+    written: str | None
+    agency_id: int | None = None
+    person_id: int | None = None
+
+
+# "Chủ tịch UBND các huyện, thị xã, thành phố" names every district-level People's Committee.
+_ALL_DISTRICTS = re.compile(r"\bcác\s+huyện\b", re.IGNORECASE)
+
+
+def _leads(item: dict[str, Any], session: Session) -> list[Lead] | None:
+    """The leads a directive becomes, one draft each; None when some named lead is not in the directory."""
+    agencies = session.exec(select(Agency)).all()
+    by_code = {a.code: a for a in agencies}
+    named = item.get("leads") or [{"written": item.get("lead"), "agency": item.get("lead_agency"), "person": None}]
+    out: list[Lead] = []
+    for lead in named:
+        written = lead.get("written")
+        person = lead.get("person")
+        if person and str(person).isdigit() and session.get(Person, int(person)) and len(named) == 1:
+            agency = by_code.get(lead.get("agency") or "")
+            out.append(Lead(written, agency.id if agency else None, int(person)))
+        elif lead.get("agency") in by_code:
+            agency = by_code[lead["agency"]]
+            out.append(Lead(agency.name if len(named) > 1 else written, agency.id))
+        elif written and _ALL_DISTRICTS.search(written):
+            districts = sorted((a for a in agencies if a.kind == "huyen"), key=lambda a: a.name)
+            if not districts:
+                return None
+            out.extend(Lead(a.name, a.id) for a in districts)
+        else:
+            return None
+    return out
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -60,7 +103,7 @@ def ingest_file(
     if existing is not None:
         ids = session.exec(select(Directive.id).where(Directive.notice_id == existing.id)).all()
         return IngestReport(notice_id=existing.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
-    extraction = extract_file(path, directory=directory_from_db(session), today=now.date()).to_json()
+    extraction = extract_file(path, directory=directory_from_db(session), today=local_date(now)).to_json()
     doc = extraction["document"]
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
@@ -69,20 +112,26 @@ def ingest_file(
     )
     session.add(notice)
     session.flush()
-    codes = {a.code: a.id for a in session.exec(select(Agency)).all()}
     actor = session.get(Person, actor_id) if actor_id is not None else None
     report = IngestReport(notice_id=notice.id, created=True)  # type: ignore[arg-type]
     for item in extraction["directives"]:
         flags = list(item.get("flags") or [])
-        directive = Directive(
-            notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=item.get("lead"),
-            lead_agency_id=codes.get(item.get("lead_agency") or ""), coordinators=list(item.get("coordinators") or []),
-            report_to=item.get("report_to"), recurrence=item.get("recurrence"), deadline=_deadline(item),
-            deadline_text=item.get("deadline_text"), deadline_kind=item.get("deadline_kind") or "none",
-            confidence=float(item.get("confidence") or 0.0), review_flags=flags,
-        )
-        add_draft(session, directive, now, actor=actor)
-        report.drafts.append(directive.id)  # type: ignore[arg-type]
+        leads = None if "collective_lead" in flags else _leads(item, session)
+        if leads is None:  # the office picks the lead in review
+            leads = [Lead(item.get("lead"))]
+        elif len(leads) > 1:
+            flags.append(f"split_from_multi_lead:{len(leads)}")
+        for lead in leads:
+            directive = Directive(
+                notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=lead.written,
+                lead_agency_id=lead.agency_id, leader_id=lead.person_id,
+                coordinators=list(item.get("coordinators") or []), report_to=item.get("report_to"),
+                recurrence=item.get("recurrence"), deadline=_deadline(item), deadline_text=item.get("deadline_text"),
+                deadline_kind=item.get("deadline_kind") or "none", confidence=float(item.get("confidence") or 0.0),
+                review_flags=flags,
+            )
+            add_draft(session, directive, now, actor=actor)
+            report.drafts.append(directive.id)  # type: ignore[arg-type]
     session.commit()
     if assign_all:
         if actor_id is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.ingest.language import names_body, next_stop
+
 # Marker kinds in the order they usually nest; a kind seen again closes everything nested under it.
 _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("roman", re.compile(r"^(?P<m>[IVX]{1,4})\s*[.)]\s+(?=\S)")),
@@ -68,7 +70,7 @@ def build_blocks(lines: list[str]) -> list[Block]:
         if (
             prev is not None and prev.kind is not None and len(prev.lines) == 1 and len(prev.lines[0]) < 120
             and not _SENTENCE_END.search(prev.lines[0]) and (found or line[:1].isupper())
-            and prev.lines[0].split()[-1].lower() not in _CONNECTORS
+            and prev.lines[0].split()[-1].lower() not in _CONNECTORS and _title_like(prev.lines[0])
         ):
             prev.heading = True  # "1. Sở Công Thương" above its dashes or its paragraph
         prev_done = prev is None or bool(_SENTENCE_END.search(prev.lines[-1])) or prev.heading
@@ -90,11 +92,18 @@ def build_blocks(lines: list[str]) -> list[Block]:
             blocks.append(Block("", 0, None, [line]))
             continue
         starts_upper = line[:1].isupper() or line[:1] in "(“\""
-        if starts_upper and (prev.heading or _SENTENCE_END.search(prev.lines[-1]) and _ends_paragraph(prev)):
+        if starts_upper and (prev.heading or (_SENTENCE_END.search(prev.lines[-1]) and _ends_paragraph(prev))):
             blocks.append(Block(prev.ref, prev.depth, None, [line], new_paragraph=True))
         else:
             prev.lines.append(line)
     return blocks
+
+
+def _title_like(text: str) -> bool:
+    """A heading names a body ("Sở Công Thương"), is upper case, or is a topic without verbs ("Kiến nghị")."""
+    if text.isupper():
+        return True
+    return names_body(text) or next_stop(text) is None
 
 
 def _ends_paragraph(block: Block) -> bool:
