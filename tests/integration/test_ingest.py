@@ -1,0 +1,79 @@
+"""Storing a notice: drafts for every directive, one lead each, nothing dropped, the same file only once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from config.settings import DATA_DIR
+from engine.directory import load_default_directory
+from engine.errors import ExtractionError
+from engine.ingest.service import ingest_file
+from engine.models import Agency, Directive, Person, Role, State
+from tests.support.factory import T0
+
+SAMPLE = DATA_DIR / "samples" / "tb-ket-luan-bac-giang-2024-04.txt"
+
+
+@pytest.fixture
+def directory(session: Session) -> Person:
+    load_default_directory(session, DATA_DIR / "agencies.yaml")
+    office = session.exec(select(Person).where(Person.role == Role.office)).first()
+    assert office is not None
+    return office
+
+
+def _drafts(session: Session, ref: str) -> list[Directive]:
+    return list(session.exec(select(Directive).where(Directive.ref == ref).order_by(col(Directive.id))).all())
+
+
+def test_seed_notice_becomes_reviewable_drafts(session: Session, directory: Person) -> None:
+    report = ingest_file(session, SAMPLE, T0)
+    assert report.created and len(report.drafts) == len(set(report.drafts))
+    # "Yêu cầu Ban QLDA …, Ban QLDA …, Chủ tịch UBND các huyện, thị xã, thành phố …": one draft per body.
+    split = _drafts(session, "1.(4)-2")
+    districts = session.exec(select(Agency).where(Agency.kind == "huyen")).all()
+    assert len(split) == 2 + len(districts)
+    assert {d.lead_agency_id for d in split} >= {a.id for a in districts}
+    assert all(any(f.startswith("split_from_multi_lead") for f in d.review_flags) for d in split)
+    assert {d.deadline for d in split} == {split[0].deadline} and split[0].deadline is not None
+    # A person as lead: "đồng chí Phan Thế Tuấn - Phó Chủ tịch UBND tỉnh".
+    [person_led] = _drafts(session, "1.(3)-2")
+    leader = session.get(Person, person_led.leader_id)
+    assert leader is not None and leader.name == "Phan Thế Tuấn"
+    # A collective lead is kept as written, for the office to decide.
+    [collective] = _drafts(session, "1.(1)")
+    assert collective.lead == "các cấp, các ngành, các địa phương" and collective.lead_agency_id is None
+    assert "collective_lead" in collective.review_flags
+    assert all(d.state == State.draft for d in session.exec(select(Directive)).all())
+
+
+def test_assign_all_assigns_what_has_a_lead_and_explains_the_rest(session: Session, directory: Person) -> None:
+    report = ingest_file(session, SAMPLE, T0, assign_all=True, actor_id=directory.id)
+    assert report.assigned and report.left_as_draft
+    assert set(report.assigned) | set(report.left_as_draft) == set(report.drafts)
+    for directive_id, why in report.left_as_draft.items():
+        d = session.get(Directive, directive_id)
+        assert d is not None and d.state == State.draft and d.lead_agency_id is None and d.leader_id is None
+        assert "no resolved lead" in why
+
+
+def test_the_same_file_twice_adds_nothing(session: Session, directory: Person, tmp_path: Path) -> None:
+    first = ingest_file(session, SAMPLE, T0)
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(SAMPLE.read_bytes())
+    again = ingest_file(session, copy, T0)
+    assert not again.created and again.notice_id == first.notice_id
+    assert len(session.exec(select(Directive)).all()) == len(first.drafts)
+
+
+def test_unreadable_files_are_refused_with_the_reason(session: Session, directory: Person, tmp_path: Path) -> None:
+    empty = tmp_path / "trong.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(ExtractionError, match="trong.txt"):
+        ingest_file(session, empty, T0)
+    with pytest.raises(ExtractionError, match="khong-co.pdf"):
+        ingest_file(session, tmp_path / "khong-co.pdf", T0)
+    assert session.exec(select(Directive)).all() == []
