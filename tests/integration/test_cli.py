@@ -146,3 +146,39 @@ def test_unreachable_database(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None
     result = cli("stats")
     assert result.code == 2 and "cannot reach the database" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_review_settles_a_collective_lead_then_assigns(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb3.txt", 92,
+                     "1. Các cấp, các ngành tập trung rà soát thủ tục hành chính, hoàn thành trong tháng 6/2024.")
+    assert cli("ingest", str(notice)).code == 0
+    drafts = _json(cli("review", "--format", "json").out)
+    assert len(drafts) == 1 and drafts[0]["uncertain"]  # type: ignore[arg-type,index]
+    did = str(drafts[0]["id"])  # type: ignore[index]
+    refused = cli("assign", did, "--as", "Lê Thị Thu")
+    assert refused.code == 1 and "no resolved lead" in refused.err
+    result = cli("review", did, "--as", "Lê Thị Thu", "--lead", "STP", "--deadline", "2024-06-28", "--assign")
+    assert result.code == 0, result.err
+    shown = _json(cli("directive", "show", did, "--format", "json").out)[0]  # type: ignore[index]
+    assert shown["state"] == "assigned" and shown["lead"] == "Sở Tư pháp" and shown["deadline"] == "2024-06-28"
+    assert [e["type"] for e in shown["events"]] == ["Drafted", "DraftEdited", "Assigned"]
+    assert cli("review", "--format", "json").out.strip() == "[]"
+
+
+def test_sweep_deliver_and_outbox_from_the_shell(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb4.txt", 93,
+                     "1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày 25/4/2024.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    queued = _json(cli("outbox", "list", "--status", "pending", "--format", "json").out)
+    assert {r["kind"] for r in queued} == {"assigned"}  # type: ignore[union-attr]
+    delivered = cli("deliver")
+    assert delivered.code == 0 and "Nhiệm vụ mới" in delivered.out  # the console notifier printed it
+    assert _json(cli("outbox", "list", "--status", "pending", "--format", "json").out) == []
+    assert cli("sweep", "--now", "2024-04-26T09:00:00+07:00").code == 0
+    later = ("--now", "2024-04-26T09:00:00+07:00")
+    shown = _json(cli(*later, "directives", "list", "--format", "json").out)[0]  # type: ignore[index]
+    assert shown["state"] == "overdue" and shown["bucket"] == "open_overdue"
+    kinds = {r["kind"] for r in _json(cli("outbox", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "overdue" in kinds
