@@ -17,7 +17,9 @@ _HEADER_LINE = re.compile(
 _TITLE_WORDS = re.compile(r"^(?:THÔNG\s+BÁO|KẾT\s+LUẬN|CÔNG\s+VĂN|QUYẾT\s+ĐỊNH|CHỈ\s+THỊ|THÔNG\s+TIN|KẾ\s+HOẠCH)\b")
 _BODY_START = re.compile(
     r"^(?:Ngày|Sáng|Chiều|Tối|Căn\s+cứ|Thực\s+hiện|Xét|Kính\s+gửi|Sau\s+khi|Vừa\s+qua|Trên\s+cơ\s+sở|Theo|Tại|"
-    r"UBND\s+tỉnh\s+có)"
+    r"UBND\s+tỉnh\s+có"
+    # a numbered or bulleted item never continues a title: "1. Giao …", "II. …", "(1) …", "a) …", "- …"
+    r"|\d{1,2}\s*[.)]\s|[IVX]{1,5}\.\s|\(\d{1,2}\)\s|[a-zđ]\)\s|[-+•]\s)"
 )
 
 

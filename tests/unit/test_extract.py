@@ -186,3 +186,14 @@ def test_wrapped_lines_intro_phrases_and_relative_clause_headings() -> None:
         ("3", "Ủy ban nhân dân các xã có cụm công nghiệp", "2025-07-30", "UBND tỉnh"),
     ]
     assert ds[1]["coordinators"] == ["Sở Kế hoạch và Đầu tư", "Ủy ban nhân dân các huyện"]
+
+
+def test_a_numbered_item_right_after_the_title_is_not_part_of_the_title() -> None:
+    text = ("ỦY BAN NHÂN DÂN TỈNH BẮC GIANG\nSố: 90/TB-UBND\nBắc Giang, ngày 19 tháng 4 năm 2024\nTHÔNG BÁO\n"
+            "Kết luận phiên họp UBND tỉnh thường kỳ tháng 4 năm 2024\n"
+            "1. Giao Sở Tài chính chủ trì, phối hợp với Sở Tư pháp hoàn thiện hồ sơ dự thảo Nghị quyết; "
+            "hoàn thành trước ngày 31/5/2024.\n")
+    result = extract_text(text)
+    assert result.document.title == "THÔNG BÁO Kết luận phiên họp UBND tỉnh thường kỳ tháng 4 năm 2024"
+    [d] = result.directives
+    assert (d.ref, d.lead, d.deadline.date if d.deadline else None) == ("1", "Sở Tài chính", dt.date(2024, 5, 31))
