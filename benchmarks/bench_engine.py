@@ -13,6 +13,7 @@ import random
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import insert, text
@@ -71,14 +72,17 @@ def bench(url: str, n: int, transitions: int) -> None:
     engine, _, _, leader_of = fill(url, n)
     print(f"  filled {n:,} directives in {time.perf_counter() - t:.1f} s")
     with Session(engine, expire_on_commit=False) as s:
-        ids = [i for i in range(1, n + 1) if i % 10 in (0, 1, 2, 3, 4, 5) and i % 10 != 8][:transitions]
-        lead_agency = {d: ((d % 40) + 1) for d in ids}
+        # Directives still 'assigned' (see fill): half for one client, half for four concurrent clients.
+        assigned = [i for i in range(1, n + 1) if i % 10 in (0, 1, 2, 3, 4, 5)]
+        ids, rest = assigned[:transitions], assigned[transitions:2 * transitions]
         t = time.perf_counter()
         for d in ids:
-            commands.acknowledge(s, d, actor_id=leader_of[lead_agency[d]], now=T0)
+            commands.acknowledge(s, d, actor_id=leader_of[(d % 40) + 1], now=T0)
         elapsed = time.perf_counter() - t
-        print(f"  transitions: {len(ids)} acknowledgements in {elapsed:.2f} s = {len(ids) / elapsed:,.0f}/s "
-              f"(each its own transaction with event + projection + version check)")
+        print(f"  transitions, 1 client: {len(ids)} acknowledgements in {elapsed:.2f} s = {len(ids) / elapsed:,.0f}/s "
+              f"(each its own transaction: event + projection + version check)")
+        elapsed = _concurrent(engine, rest, leader_of, clients=4)
+        print(f"  transitions, 4 clients: {len(rest)} in {elapsed:.2f} s = {len(rest) / elapsed:,.0f}/s")
         cal = WorkCalendar()
         for by in ("all", "agency"):
             times = []
@@ -90,6 +94,19 @@ def bench(url: str, n: int, transitions: int) -> None:
             print(f"  stats --by {by:<6} over {n:,}: median {statistics.median(times):.0f} ms "
                   f"(min {min(times):.0f} ms, {len(rows)} rows)")
     engine.dispose()  # type: ignore[attr-defined]
+
+
+def _concurrent(engine: object, ids: list[int], leader_of: dict[int, int], clients: int) -> float:
+    """Acknowledge `ids` from several threads, each with its own session; seconds taken."""
+    def work(part: list[int]) -> None:
+        with Session(engine, expire_on_commit=False) as session:  # type: ignore[arg-type]
+            for d in part:
+                commands.acknowledge(session, d, actor_id=leader_of[(d % 40) + 1], now=T0)
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(work, [ids[i::clients] for i in range(clients)]))
+    return time.perf_counter() - t
 
 
 def main() -> None:

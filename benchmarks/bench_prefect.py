@@ -18,7 +18,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from prefect import flow
+from config.settings import Settings
+from dondoc.prefect_server import apply_offline_env
+
+apply_offline_env(Settings())  # offline before prefect is imported: home under the data dir, no telemetry
+
+from prefect import flow  # noqa: E402
 
 
 def noop() -> int:

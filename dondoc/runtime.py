@@ -20,7 +20,6 @@ record can repeat that one message after the claim lease expires.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import datetime as dt
@@ -65,8 +64,8 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
     take_signals(stop)
     scheduler = start_fast_loop(app, fast_interval)
     server = None if os.environ.get("PREFECT_API_URL") else LocalPrefectServer(settings.prefect_home)
-    tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra"))
-             for task in (extra_tasks if with_bot else ())]
+    extra = (list(extra_tasks) or bot_tasks(app)) if with_bot else []
+    tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra")) for task in extra]
     try:
         if server is not None:
             server.start()
@@ -211,23 +210,17 @@ def install_test_hooks(app: App) -> None:
         app.notifier = HookedNotifier(app.notifier, send_log, hold, os.environ.get("DONDOC_TEST_HOLD_FILE"))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m dondoc.runtime --data-dir DIR`: what `dondoc run` calls."""
-    parser = argparse.ArgumentParser(prog="python -m dondoc.runtime", description=main.__doc__)
-    parser.add_argument("--data-dir", help="dondoc data dir (default: DONDOC_DATA_DIR or .dondoc)")
-    parser.add_argument("--no-bot", action="store_true", help="do not run the Telegram bot")
-    parser.add_argument("--fast-interval", type=float, default=3.0, help="fast loop period, seconds")
-    parser.add_argument("--clock-offset", type=float, default=0.0,
-                        help="shift this process's clock by SECONDS (rehearsals and crash tests)")
-    args = parser.parse_args(argv)
+def configure_logging() -> None:
+    """One line per event on stderr; per-request and per-pass loggers quieted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    for noisy in ("apscheduler", "httpx", "alembic"):  # one line per pass or request is noise here
+    for noisy in ("apscheduler", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
-    offset = dt.timedelta(seconds=args.clock_offset)
-    app = bootstrap(settings, clock=(lambda: dt.datetime.now(dt.UTC) + offset) if offset else None)
-    run(app, with_bot=not args.no_bot, fast_interval=args.fast_interval)
 
 
-if __name__ == "__main__":
-    main()
+def bot_tasks(app: App) -> list[ExtraTask]:
+    """The Telegram bot as an extra task when a token is configured, else nothing."""
+    if app.settings.telegram_token is None:
+        return []
+    from notifiers.telegram_bot import bot_task
+
+    return [bot_task]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -11,6 +12,7 @@ from sqlmodel import col, select
 from dondoc.cli.context import console, emit, parse_time, state
 from engine.errors import InvalidInput
 from engine.models import Outbox, OutboxStatus
+from engine.timeutil import now_utc
 
 NOW = typer.Option(None, "--now", help="Act as if it were this time (ISO 8601)")
 
@@ -76,20 +78,24 @@ def demo(
 
 def run_cmd(
     bot: bool = typer.Option(True, "--bot/--no-bot", help="Run the Telegram bot when a token is configured"),
+    fast_interval: float = typer.Option(3.0, "--fast-interval", help="Seconds between in-process outbox drains"),
+    clock_offset: float = typer.Option(0.0, "--clock-offset", hidden=True,
+                                       help="Shift the clock by SECONDS (rehearsals and crash tests)"),
 ) -> None:
     """Run the whole service: scheduled flows on a local Prefect server, delivery, and the bot."""
-    from dondoc.runtime import run
+    from dondoc.runtime import configure_logging, run
 
+    if state.now_text:
+        raise InvalidInput("a running service follows the real clock: drop --now/DONDOC_NOW (see --clock-offset)")
+    configure_logging()
     app = state.get_app()
-    extra = []
+    if clock_offset:
+        offset = dt.timedelta(seconds=clock_offset)
+        app.clock = lambda: now_utc() + offset
     with_bot = bot and app.settings.telegram_token is not None
-    if with_bot:
-        from notifiers.telegram_bot import bot_task
-
-        extra.append(bot_task)
     console.print("dondoc đang chạy — Ctrl-C để dừng." + ("" if with_bot else " (Không có token Telegram: "
                                                            "thông báo in ra màn hình.)"))
-    run(app, with_bot=with_bot, extra_tasks=extra)
+    run(app, with_bot=with_bot, fast_interval=fast_interval)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,7 @@ TASK = "Rà soát quy hoạch cụm công nghiệp Yên Lư"
 
 
 class Service:
-    """One `python -m dondoc.runtime` child with its output collected line by line."""
+    """One `dondoc run` child (as `python -m dondoc.cli run`) with its output collected line by line."""
 
     def __init__(self, data_dir: Path, *extra: str, **env: str) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
@@ -40,8 +40,7 @@ class Service:
                      DONDOC_DATA_DIR=str(data_dir), **env)
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dondoc.runtime", "--data-dir", str(data_dir), "--no-bot",
-             "--fast-interval", "1", *extra],
+            [sys.executable, "-m", "dondoc.cli", "run", "--no-bot", "--fast-interval", "1", *extra],
             cwd=ROOT, env=clean, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
 

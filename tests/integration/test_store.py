@@ -186,3 +186,20 @@ def test_two_processes_acknowledging_at_once_append_exactly_one_event(
         assert results == ["acked", "noop"], results
         session.expire_all()
         assert _events(session, d.id).count("Acknowledged") == 1
+
+
+def test_the_actor_is_checked_before_the_input(session: Session, factory: Factory, world: dict) -> None:
+    """A stranger learns nothing about a directive's data from validation messages."""
+    d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    with pytest.raises(PermissionDenied):
+        commands.submit_report(session, d.id, actor_id=world["stranger"].id, now=T0, text="")
+    with pytest.raises(PermissionDenied):
+        commands.deny_extension(session, d.id, actor_id=world["leader"].id, now=T0)
+
+
+def test_every_command_records_a_declared_event() -> None:
+    from engine.lifecycle import TRANSITIONS
+
+    declared = {t.event for t in TRANSITIONS}
+    assert set(commands.EVENT_OF.values()) <= declared
+    assert set(commands.EVENT_OF) == set(commands.Command.__args__)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +24,8 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     )
     from prefect.testing.utilities import prefect_test_harness
 
-    home = tmp_path_factory.mktemp("prefect-home")
+    home = Path(os.environ.get("PREFECT_HOME") or tmp_path_factory.mktemp("prefect-home"))
+    home.mkdir(parents=True, exist_ok=True)
     updates: dict[Any, Any] = {PREFECT_HOME: str(home), PREFECT_SERVER_ANALYTICS_ENABLED: False,
                                PREFECT_UI_ENABLED: False}
     with temporary_settings(updates=updates), prefect_test_harness(server_startup_timeout=60):
