@@ -133,8 +133,17 @@ _NOTIFY: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _event_for(cmd: Command, directive: Directive, now: dt.datetime) -> tuple[str, dict[str, Any]]:
-    """The event type and payload a command produces; validates command-specific input."""
+# The one table that maps commands to the events they record.
+EVENT_OF: dict[type, str] = {
+    AssignDirective: "Assigned", EditDraft: "DraftEdited", AcknowledgeDirective: "Acknowledged",
+    SubmitReport: "ReportSubmitted", AcceptReport: "ReportAccepted", ReturnReport: "ReportReturned",
+    MarkOverdue: "DeadlinePassed", RequestExtension: "ExtensionRequested", GrantExtension: "ExtensionGranted",
+    DenyExtension: "ExtensionDenied", CancelDirective: "Cancelled",
+}
+
+
+def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, Any]:
+    """The event's payload; validates the command's own input (after the transition and the actor)."""
     match cmd:
         case AssignDirective():
             if directive.lead_agency_id is None and directive.leader_id is None:
@@ -142,44 +151,38 @@ def _event_for(cmd: Command, directive: Directive, now: dt.datetime) -> tuple[st
                     f"directive {directive.id} has no resolved lead; set one first "
                     f"(dondoc review {directive.id} --lead …)"
                 )
-            return "Assigned", {}
+            return {}
         case EditDraft(changes=changes):
             bad = set(changes) - EDITABLE
             if bad:
                 raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
-            return "DraftEdited", {"changes": _jsonable(changes)}
-        case AcknowledgeDirective():
-            return "Acknowledged", {}
+            return {"changes": _jsonable(changes)}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
                 raise InvalidInput("a report needs text or a file")
-            return "ReportSubmitted", {"text": text, "attachment": attachment}
+            return {"text": text, "attachment": attachment}
         case AcceptReport(note=note):
-            return "ReportAccepted", {"note": note}
-        case ReturnReport(reason=reason):
-            return "ReportReturned", {"reason": reason}
+            return {"note": note}
+        case ReturnReport(reason=reason) | DenyExtension(reason=reason) | CancelDirective(reason=reason):
+            if isinstance(cmd, DenyExtension) and not directive.pending_extension:
+                raise InvalidInput(f"directive {directive.id} has no pending extension request")
+            return {"reason": reason}
         case MarkOverdue():
-            return "DeadlinePassed", {"deadline": _iso(directive.deadline)}
+            return {"deadline": _iso(directive.deadline)}
         case RequestExtension(new_deadline=new, reason=reason):
             if directive.deadline is not None and new <= directive.deadline:
                 raise InvalidInput("the requested deadline must be later than the current one")
             if new <= now:
                 raise InvalidInput("the requested deadline is already past")
-            return "ExtensionRequested", {"new_deadline": _iso(new), "reason": reason}
+            return {"new_deadline": _iso(new), "reason": reason}
         case GrantExtension(new_deadline=new):
             pending = directive.pending_extension
             if new is None:
                 if not pending:
                     raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
-                return "ExtensionGranted", {"new_deadline": pending["new_deadline"], "requested": True}
-            return "ExtensionGranted", {"new_deadline": _iso(new), "requested": bool(pending)}
-        case DenyExtension(reason=reason):
-            if not directive.pending_extension:
-                raise InvalidInput(f"directive {directive.id} has no pending extension request")
-            return "ExtensionDenied", {"reason": reason}
-        case CancelDirective(reason=reason):
-            return "Cancelled", {"reason": reason}
-    raise TypeError(f"unknown command {cmd!r}")
+                return {"new_deadline": pending["new_deadline"], "requested": True}
+            return {"new_deadline": _iso(new), "requested": bool(pending)}
+    return {}
 
 
 EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",
@@ -211,7 +214,7 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
         return outcome
     except (StaleDataError, IntegrityError) as exc:
         session.rollback()
-        return _after_conflict(session, cmd, now, exc)
+        return _after_conflict(session, cmd, exc)
     except BaseException:
         session.rollback()
         raise
@@ -222,7 +225,7 @@ def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     directive = _load(session, cmd.directive_id)
     actor_id = getattr(cmd, "actor_id", None)
     person = get_person(session, actor_id) if actor_id is not None else None
-    event_type, payload = _event_for(cmd, directive, now)
+    event_type = EVENT_OF[type(cmd)]
     try:
         transition = transition_for(directive.state, event_type)
     except TransitionNotAllowed:
@@ -234,7 +237,7 @@ def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
         who = person.name if person else "system"
         need = " or ".join(sorted(a.value for a in transition.actors))
         raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
-    return append(session, directive, event_type, payload, now, actor=person)
+    return append(session, directive, event_type, _payload(cmd, directive, now), now, actor=person)
 
 
 def append(
@@ -332,10 +335,10 @@ def _already_holds(directive: Directive, event_type: str) -> bool:
     }
 
 
-def _after_conflict(session: Session, cmd: Command, now: dt.datetime, exc: Exception) -> Outcome:
+def _after_conflict(session: Session, cmd: Command, exc: Exception) -> Outcome:
+    """A concurrent writer won: a no-op if it left the state this command asked for, else a conflict."""
     directive = _load(session, cmd.directive_id)
-    event_type, _ = _event_for(cmd, directive, now) if not isinstance(cmd, GrantExtension) else ("", {})
-    if event_type and _already_holds(directive, event_type):
+    if _already_holds(directive, EVENT_OF[type(cmd)]):
         return Outcome(directive, None, noop=True)
     raise ConcurrencyConflict(
         f"directive {cmd.directive_id} was changed by someone else at the same time "
