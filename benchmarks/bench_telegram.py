@@ -3,8 +3,8 @@
 1. Sustained delivery rate: 1,000 messages to 200 chats through engine.delivery + TelegramNotifier with
    Telegram's limits (≈30/s overall, 1/s per chat) and the server enforcing them. Goal ≥ 28 msg/s, no
    per-chat violation.
-2. Button presses: p95 from a press arriving to the query answered, and to the state committed (the
-   message edit follows the commit). Goal < 50 ms.
+2. Button presses: p95 from a press arriving to the state committed and the query answered (goal
+   < 50 ms), and to the message edit that follows (it queues behind Telegram's rate limits).
 
 Run: .venv/bin/python -m benchmarks.bench_telegram
 """
@@ -17,10 +17,10 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-
-from sqlmodel import select
+from typing import Any
 
 from config.settings import Settings
+from engine import commands
 from engine.binding import create_code, redeem
 from engine.models import Person, Role
 from engine.outbox import enqueue
@@ -98,8 +98,20 @@ def press_latency(root: Path) -> None:
                 f.assigned(agency, office, deadline=dt.date(2024, 6, 28))
                 chats.append(950_000_000 + i)
 
-        async def run() -> list[float]:
+        # Stamp each command's commit (handle() commits before it returns) to time press → committed.
+        commit_times: list[float] = []
+        real_handle = commands.handle
+
+        def timed_handle(*args: Any, **kwargs: Any) -> commands.Outcome:
+            outcome = real_handle(*args, **kwargs)
+            commit_times.append(time.time())
+            return outcome
+
+        commands.handle = timed_handle  # type: ignore[assignment]
+
+        async def run() -> tuple[list[float], list[float]]:
             committed: list[float] = []
+            edited: list[float] = []
             async with running_bot(app) as application:
                 await application.bot_data["drainer"].drain()
                 await asyncio.sleep(1.1)  # let each chat's spacing pass, as a real leader would
@@ -109,17 +121,22 @@ def press_latency(root: Path) -> None:
                     fake.inject_callback(chat, alert.message_id, buttons(alert)["✅ Đã nhận"])
                     edit = await fake.wait_for_async(lambda c=chat: fake.sent(c)[0].edits, timeout=5,
                                                      interval=0.001)
-                    committed.append(edit[0].timestamp - injected)
+                    edited.append(edit[0].timestamp - injected)
+                    answered = fake.answered_callbacks[-1].latency
+                    committed.append(max(commit_times[-1] - injected, answered))
                     await asyncio.sleep(0.02)
-            return committed
+            return committed, edited
 
-        committed = asyncio.run(run())
+        try:
+            committed, edited = asyncio.run(run())
+        finally:
+            commands.handle = real_handle  # type: ignore[assignment]
         answered = [a.latency for a in fake.answered_callbacks]
-        with app.session() as s:
-            acks = len(s.exec(select(Person)).all())
         print(f"presses: {len(answered)}; answered p50 {statistics.median(answered) * 1000:.1f} ms, "
-              f"p95 {_p95(answered) * 1000:.1f} ms; committed+edited p50 {statistics.median(committed) * 1000:.1f} ms, "
-              f"p95 {_p95(committed) * 1000:.1f} ms ({acks} people)")
+              f"p95 {_p95(answered) * 1000:.1f} ms; committed and answered p50 "
+              f"{statistics.median(committed) * 1000:.1f} ms, p95 {_p95(committed) * 1000:.1f} ms; "
+              f"message edited (after Telegram's rate limiter) p50 {statistics.median(edited) * 1000:.1f} ms, "
+              f"p95 {_p95(edited) * 1000:.1f} ms")
         app.engine.dispose()
 
 
