@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import Update
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
@@ -204,6 +204,18 @@ def _load(session: Session, directive_id: int) -> Directive:
     return directive
 
 
+def _load_with_actor(session: Session, directive_id: int, actor_id: int | None) -> tuple[Directive, Person | None]:
+    """The directive and the acting person in one round trip (the common case), else one by one."""
+    if actor_id is not None:
+        stmt = (select(Directive, Person).join(Person, true())  # two rows by primary key: no join condition
+                .where(col(Directive.id) == directive_id, col(Person.id) == actor_id)
+                .execution_options(populate_existing=True))
+        row = session.exec(stmt).first()
+        if row is not None:
+            return row[0], row[1]
+    return _load(session, directive_id), get_person(session, actor_id) if actor_id is not None else None
+
+
 def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     """Run one command in one transaction; raise a DondocError if it is not allowed."""
     if now.tzinfo is None:
@@ -222,9 +234,8 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
 
 def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     begin_write(session)
-    directive = _load(session, cmd.directive_id)
     actor_id = getattr(cmd, "actor_id", None)
-    person = get_person(session, actor_id) if actor_id is not None else None
+    directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
     try:
         transition = transition_for(directive.state, event_type)

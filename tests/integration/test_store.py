@@ -81,14 +81,14 @@ def test_refusals_name_the_problem(session: Session, factory: Factory, world: di
     d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
     with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp may not record Acknowledged"):
         commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
+    with pytest.raises(InvalidInput, match="needs text or a file"):
+        commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="  ")
     commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="Xong")
     with pytest.raises(PermissionDenied, match="needs: office"):
         commands.accept_report(session, d.id, actor_id=world["leader"].id, now=T0)
     with pytest.raises(TransitionNotAllowed, match="ExtensionRequested is not allowed in state 'reported'"):
         commands.request_extension(session, d.id, actor_id=world["leader"].id, now=T0,
                                    new_deadline=T0 + dt.timedelta(days=90))
-    with pytest.raises(InvalidInput, match="needs text or a file"):
-        commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="  ")
     assert _events(session, d.id) == ["Drafted", "Assigned", "ReportSubmitted"]
 
 
