@@ -41,7 +41,7 @@ async def _next(fake: FakeBotAPI, chat: int, count: int) -> str:
 def test_lists_and_province_summary(botapi: FakeBotAPI, settings: Settings) -> None:
     clock = FixedClock(T0)
     app = telegram_app(settings, botapi, clock, per_chat_interval=0.02)
-    codes, overdue_id, in_time_id = _world(app)
+    codes, _, _ = _world(app)
 
     async def scenario() -> None:
         async with running_bot(app):
