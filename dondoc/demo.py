@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from config.settings import DATA_DIR, Settings
 from dondoc.bootstrap import App, bootstrap
@@ -19,6 +19,7 @@ from engine.directory import load_default_directory
 from engine.errors import DondocError
 from engine.ingest.service import ingest_file
 from engine.models import Directive, DirectiveEvent, Person, Role, State
+from engine.people import lead_people
 from engine.policy import load_policy
 from engine.stats import compute_stats
 from engine.sweep import sweep
@@ -62,15 +63,15 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
     end = START + dt.timedelta(days=days)
     while clock.now <= end:
         with app.session() as session:
-            _script(app, session, office.id)  # type: ignore[arg-type]
+            _script(console, session, clock.now, office.id)  # type: ignore[arg-type]
             sweep(session, clock.now, policy=policy, calendar=app.calendar)
             queue_daily_digest(session, clock.now, calendar=app.calendar)
-            last_event = _print_events(console, session, last_event, clock.now)
+            last_event = _print_events(console, session, last_event)
             asyncio.run(deliver(session, app.notifier, clock.now, limit=1000, policy=policy, calendar=app.calendar))
         clock.now += dt.timedelta(hours=1)
     with app.session() as session:
         rows = compute_stats(session, clock.now, by="all", calendar=app.calendar)
-    console.rule("Kết quả sau 3 tháng")
+    console.rule(f"Kết quả sau {days} ngày")
     for r in rows:
         console.print(f"{r.name}: {r.total} nhiệm vụ — đúng hạn {r.done_on_time}, hoàn thành quá hạn {r.done_late}, "
                       f"trong hạn {r.open_in_time}, quá hạn {r.open_overdue}, không thời hạn {r.no_deadline}")
@@ -78,77 +79,39 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
     return app
 
 
-def _print_events(console: Console, session, last_id: int, now: dt.datetime) -> int:
+def _print_events(console: Console, session: Session, last_id: int) -> int:
+    """Print the events recorded since `last_id` (reminders show up as the alerts themselves)."""
     events = session.exec(select(DirectiveEvent).where(col(DirectiveEvent.id) > last_id,
-                                                       DirectiveEvent.type != "Drafted")
+                                                       col(DirectiveEvent.type).not_in(("Drafted", "ReminderSent")))
                           .order_by(col(DirectiveEvent.id))).all()
     for e in events:
-        if e.type != "ReminderSent":
-            stamp = local(e.at).format("DD/MM/YYYY HH:mm")
-            console.print(f"[dim]{stamp}[/dim] #{e.directive_id} {e.type} ({e.actor})")
-        last_id = e.id
-    return last_id
+        console.print(f"[dim]{local(e.at).format('DD/MM/YYYY HH:mm')}[/dim] #{e.directive_id} {e.type} ({e.actor})")
+    return max((e.id for e in events), default=last_id)  # type: ignore[type-var]
 
 
-def _script(app: App, session, office_id: int) -> None:
-    """What people do in the story: leaders acknowledge, one reports, one asks for more time."""
-    now = app.now()
+def _script(console: Console, session: Session, now: dt.datetime, office_id: int) -> None:
+    """What people do in the story, at 09:00 on given days: leaders acknowledge, report, ask for more time."""
     local_now = local(now)
-    if local_now.hour != 9:
-        return
     day = (local_now.date() - local(START).date()).days
-    open_ = session.exec(select(Directive).where(col(Directive.state).in_((State.assigned, State.in_progress)))
-                         .order_by(col(Directive.id))).all()
-    actions = {
-        1: lambda d: _ack(session, d, now),
-        9: lambda d: _report(session, d, now),
-        10: lambda d: _accept(session, d, office_id, now),
-        20: lambda d: _extend(session, d, office_id, now),
-    }
-    action = actions.get(day)
-    if action is None:
+    if local_now.hour != 9 or day not in (1, 9, 10, 20):
         return
-    for directive in (open_ if day != 10 else _reported(session))[:4]:
+    wanted = (State.reported,) if day == 10 else (State.assigned, State.in_progress)
+    targets = session.exec(select(Directive).where(col(Directive.state).in_(wanted))
+                           .order_by(col(Directive.id)).limit(4)).all()
+    for d in targets:
+        lead = next(iter(lead_people(session, d)), None)
         try:
-            action(directive)
-        except DondocError as exc:
-            app_console = Console(highlight=False)
-            app_console.print(f"[yellow]{exc}[/yellow]")
-
-
-def _reported(session) -> list[Directive]:
-    return list(session.exec(select(Directive).where(Directive.state == State.reported)).all())
-
-
-def _lead_person(session, d: Directive) -> Person | None:
-    from engine.people import lead_people
-
-    people = lead_people(session, d)
-    return people[0] if people else None
-
-
-def _ack(session, d: Directive, now: dt.datetime) -> None:
-    person = _lead_person(session, d)
-    if person:
-        commands.acknowledge(session, d.id, actor_id=person.id, now=now)  # type: ignore[arg-type]
-
-
-def _report(session, d: Directive, now: dt.datetime) -> None:
-    person = _lead_person(session, d)
-    if person:
-        commands.submit_report(session, d.id, actor_id=person.id, now=now,  # type: ignore[arg-type]
-                               text="Đã hoàn thành, gửi kèm báo cáo kết quả.")
-
-
-def _accept(session, d: Directive, office_id: int, now: dt.datetime) -> None:
-    commands.accept_report(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
-
-
-def _extend(session, d: Directive, office_id: int, now: dt.datetime) -> None:
-    person = _lead_person(session, d)
-    if person is None or d.deadline is None:
-        return
-    new = d.deadline + dt.timedelta(days=30)
-    commands.request_extension(session, d.id, actor_id=person.id, now=now, new_deadline=new,  # type: ignore[arg-type]
-                               reason="Chờ ý kiến thẩm định của các Bộ, ngành Trung ương")
-    commands.grant_extension(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
+            if day == 1 and lead:
+                commands.acknowledge(session, d.id, actor_id=lead.id, now=now)  # type: ignore[arg-type]
+            elif day == 9 and lead:
+                commands.submit_report(session, d.id, actor_id=lead.id, now=now,  # type: ignore[arg-type]
+                                       text="Đã hoàn thành, gửi kèm báo cáo kết quả.")
+            elif day == 10:
+                commands.accept_report(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
+            elif day == 20 and lead and d.deadline is not None:
+                commands.request_extension(session, d.id, actor_id=lead.id, now=now,  # type: ignore[arg-type]
+                                           new_deadline=d.deadline + dt.timedelta(days=30),
+                                           reason="Chờ ý kiến thẩm định của các Bộ, ngành Trung ương")
+                commands.grant_extension(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
+        except DondocError as exc:  # the story goes on; the refusal is part of what it shows
+            console.print(f"[yellow]{exc}[/yellow]")

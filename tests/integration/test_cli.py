@@ -182,3 +182,13 @@ def test_sweep_deliver_and_outbox_from_the_shell(cli: CLI, tmp_path: Path) -> No
     assert shown["state"] == "overdue" and shown["bucket"] == "open_overdue"
     kinds = {r["kind"] for r in _json(cli("outbox", "list", "--format", "json").out)}  # type: ignore[union-attr]
     assert "overdue" in kinds
+
+
+def test_demo_tells_the_whole_story(cli: CLI, tmp_path: Path) -> None:
+    result = cli("demo", "--days", "12", "--data-dir", str(tmp_path / "demo"))
+    assert result.code == 0, result.err
+    out = result.out
+    assert "Nhập thông báo mẫu" in out and "📌 Nhiệm vụ mới" in out  # ingested, assigned, alerted
+    for event in ("Assigned", "Acknowledged", "ReportSubmitted", "ReportAccepted"):
+        assert f" {event} (" in out
+    assert "Kết quả sau 12 ngày" in out and "Toàn tỉnh:" in out
