@@ -72,8 +72,3 @@ def default_notifier(settings: Settings) -> Notifier:
     from notifiers.console import ConsoleNotifier
 
     return ConsoleNotifier()
-
-
-def load_calendar(settings: Settings) -> WorkCalendar:
-    """The working-day calendar with the deployment's announced swaps (from the policy file)."""
-    return load_policy(settings.policy_file).calendar()

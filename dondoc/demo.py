@@ -20,7 +20,6 @@ from engine.errors import DondocError
 from engine.ingest.service import ingest_file
 from engine.models import Directive, DirectiveEvent, Person, Role, State
 from engine.people import lead_people
-from engine.policy import load_policy
 from engine.stats import compute_stats
 from engine.sweep import sweep
 from engine.timeutil import local
@@ -47,7 +46,7 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
     clock = SimClock(START)
     settings = Settings(data_dir=data_dir, database_url=None, telegram_token=None)
     app = bootstrap(settings, notifier=ConsoleNotifier(console=console, brief=True), clock=clock)
-    policy = load_policy(settings.policy_file)
+    policy = app.policy
     with app.session() as session:
         load_default_directory(session, settings.agencies_file)
         office = session.exec(select(Person).where(Person.role == Role.office)).first()

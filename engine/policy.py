@@ -76,9 +76,11 @@ class Policy(BaseModel):
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
-    """Read a policy YAML file; a missing file gives the built-in defaults."""
+    """Read a policy YAML file; with no path, the packaged one (or the built-in defaults without it)."""
     file = Path(path) if path else DEFAULT_POLICY_FILE
     if not file.exists():
+        if path:  # a configured file that is not there is a mistake to report, not to paper over
+            raise InvalidInput(f"the reminder policy file {file} does not exist (DONDOC_POLICY_FILE)")
         return Policy()
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
@@ -89,8 +91,11 @@ def load_policy(path: Path | str | None = None) -> Policy:
 
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
-    """The packaged policy file, read once (used when a caller passes no policy)."""
-    return load_policy(DEFAULT_POLICY_FILE)
+    """The deployment's policy (DONDOC_POLICY_FILE, else the packaged file), read once; for callers
+    that pass none, so a command and the sweep always plan reminders from the same file."""
+    from config.settings import Settings
+
+    return load_policy(Settings().policy_file)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,6 @@ import anyio
 from prefect import flow, get_run_logger
 from pydantic import AwareDatetime, BaseModel, Field
 
-from engine.policy import load_policy
 from engine.sweep import sweep
 from flows import get_app, resolve_now, summarize
 
@@ -24,7 +23,7 @@ async def advance_deadlines(params: AdvanceParams = AdvanceParams()) -> dict[str
     """Sweep the directives whose next check is due; safe to run twice at once."""
     app = get_app()
     now = resolve_now(app, params.now)
-    policy = load_policy(app.settings.policy_file)
+    policy = app.policy
 
     def work() -> Any:
         with app.session() as session:

@@ -8,7 +8,6 @@ from prefect import flow, get_run_logger
 from pydantic import AwareDatetime, BaseModel, Field
 
 from engine.delivery import deliver
-from engine.policy import load_policy
 from flows import get_app, resolve_now, summarize
 
 
@@ -23,7 +22,7 @@ async def deliver_notifications(params: DeliverParams = DeliverParams()) -> dict
     """Claim, send and record due notifications; concurrent runs never claim the same row."""
     app = get_app()
     now = resolve_now(app, params.now)
-    policy = load_policy(app.settings.policy_file)
+    policy = app.policy
     with app.session() as session:
         report = await deliver(session, app.notifier, now, policy=policy, calendar=app.calendar)
     summary = {"now": now.isoformat(), **summarize(report)}

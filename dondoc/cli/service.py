@@ -23,24 +23,22 @@ def _now(text: str | None):
 
 def sweep_cmd(now: str | None = NOW) -> None:
     """Advance every directive that is due: overdue marks, reminders, escalations."""
-    from engine.policy import load_policy
     from engine.sweep import sweep
 
     app = state.get_app()
     with app.session() as session:
-        report = sweep(session, _now(now), policy=load_policy(app.settings.policy_file), calendar=app.calendar)
+        report = sweep(session, _now(now), policy=app.policy, calendar=app.calendar)
     console.print(f"Sweep: {report}")
 
 
 def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit")) -> None:
     """Send due notifications through the configured notifier."""
     from engine.delivery import deliver
-    from engine.policy import load_policy
 
     app = state.get_app()
     with app.session() as session:
         report = asyncio.run(deliver(session, app.notifier, _now(now), limit=limit,
-                                     policy=load_policy(app.settings.policy_file), calendar=app.calendar))
+                                     policy=app.policy, calendar=app.calendar))
     console.print(f"Deliver: {report}")
 
 

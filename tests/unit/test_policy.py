@@ -20,8 +20,10 @@ def test_packaged_file_matches_documented_defaults() -> None:
     assert policy.timezone == "Asia/Ho_Chi_Minh"
 
 
-def test_missing_file_gives_defaults(tmp_path: Path) -> None:
-    assert load_policy(tmp_path / "absent.yaml") == Policy()
+def test_a_configured_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"absent\.yaml does not exist"):
+        load_policy(tmp_path / "absent.yaml")
+    assert load_policy(None) == load_policy(DEFAULT_POLICY_FILE)  # no path: the packaged file
 
 
 def test_announced_days_reach_the_calendar(tmp_path: Path) -> None:
