@@ -30,6 +30,7 @@ from engine.outbox import enqueue
 from engine.people import office_people
 from engine.policy import Policy, default_policy
 from engine.schedule import notification_time
+from engine.timeutil import local_date
 from engine.views import directive_view
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,10 @@ def _alert_office(session: Session, row: Outbox, now: dt.datetime, error: str, p
     payload = {"outbox_id": row.id, "failed_kind": row.kind, "person_id": row.person_id,
                "person_name": recipient.name if recipient else None, "error": error,
                "attempts": row.attempts, "permanent": permanent}
+    # An unreachable person (blocked bot, unknown chat) is reported once a day, however many messages
+    # to them fail; a message that ran out of retries is reported on its own.
+    about = f"unreachable:p{row.person_id}:{local_date(now, policy.timezone)}" if permanent else f"o{row.id}"
     for office in office_people(session):
-        enqueue(session, key=f"o{row.id}:delivery_failed:p{office.id}", kind="delivery_failed",
+        enqueue(session, key=f"{about}:delivery_failed:p{office.id}", kind="delivery_failed",
                 person_id=office.id, directive_id=row.directive_id, payload=payload,
                 not_before=notification_time(now, policy=policy, calendar=calendar), now=now)
