@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from dondoc.cli.context import console, emit, state
@@ -34,7 +36,19 @@ def check() -> None:
     console.print(f"OK: {checked} directives replayed, projections match their events.")
 
 
+def export_cmd(path: Path = typer.Argument(..., help="Target file: .xlsx (directives, statistics, history) "
+                                                     "or .csv (directives)")) -> None:
+    """Export directives with their official bucket, statistics per agency and the audit trail."""
+    from dondoc.export import export
+
+    app = state.get_app()
+    with app.session() as session:
+        count = export(session, path, app.now(), app.calendar)
+    console.print(f"Đã xuất {count} nhiệm vụ ra {path}")
+
+
 def register(app: typer.Typer) -> None:
     """Attach these commands to the main app."""
     app.command("stats")(stats)
+    app.command("export")(export_cmd)
     app.command("check")(check)

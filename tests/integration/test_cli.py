@@ -192,3 +192,32 @@ def test_demo_tells_the_whole_story(cli: CLI, tmp_path: Path) -> None:
     for event in ("Assigned", "Acknowledged", "ReportSubmitted", "ReportAccepted"):
         assert f" {event} (" in out
     assert "Kết quả sau 12 ngày" in out and "Toàn tỉnh:" in out
+
+
+def test_export_to_excel_and_csv(cli: CLI, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _setup(cli)
+    notice = _notice(tmp_path / "tb5.txt", 94,
+                     "1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày 25/4/2024.\n"
+                     "2. Giao Sở Tư pháp thẩm định dự thảo Quyết định, hoàn thành trong tháng 6/2024.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    assert cli("sweep", "--now", "2024-04-26T09:00:00+07:00").code == 0
+    book_path = tmp_path / "bao-cao.xlsx"
+    result = cli("--now", "2024-04-26T09:00:00+07:00", "export", str(book_path))
+    assert result.code == 0 and "2 nhiệm vụ" in result.out
+    book = load_workbook(book_path)
+    assert book.sheetnames == ["Nhiệm vụ", "Thống kê", "Lịch sử"]
+    rows = list(book["Nhiệm vụ"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    by_lead = {r[header.index("Chủ trì")]: r for r in body}
+    assert by_lead["Sở Tài chính"][header.index("Tình hình thực hiện")] == "Chưa hoàn thành, quá hạn"
+    assert by_lead["Sở Tư pháp"][header.index("Tình hình thực hiện")] == "Chưa hoàn thành, trong hạn"
+    assert by_lead["Sở Tài chính"][header.index("Thời hạn")] == "25/04/2024"
+    history = [r[2] for r in book["Lịch sử"].iter_rows(min_row=2, values_only=True)]
+    assert history.count("Assigned") == 2 and "DeadlinePassed" in history
+    csv_path = tmp_path / "bao-cao.csv"
+    assert cli("export", str(csv_path)).code == 0
+    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ID,Số thông báo,Mục")
+    refused = cli("export", str(tmp_path / "bao-cao.pdf"))
+    assert refused.code == 1 and ".xlsx or .csv" in refused.err
