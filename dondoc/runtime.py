@@ -35,6 +35,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from config.settings import Settings
 from dondoc.bootstrap import App, bootstrap
 from dondoc.prefect_server import LocalPrefectServer, apply_offline_env, build_deployments, drop_missed_runs
+from engine.errors import DondocError
 from engine.notify import Delivered, Notification, Notifier
 
 log = logging.getLogger("dondoc.run")
@@ -66,6 +67,7 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
     server = None if os.environ.get("PREFECT_API_URL") else LocalPrefectServer(settings.prefect_home)
     extra = (list(extra_tasks) or bot_tasks(app)) if with_bot else []
     tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra")) for task in extra]
+    failure: str | None = None
     try:
         if server is not None:
             server.start()
@@ -76,6 +78,7 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
         for task in done - {waiter}:
             if not task.cancelled() and task.exception() is not None:
                 log.error("%s failed: %r; stopping", task.get_name(), task.exception())
+                failure = failure or f"{task.get_name()} failed: {task.exception()!r}"
         waiter.cancel()
     finally:
         log.info("stopping")
@@ -92,6 +95,8 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         log.info("stopped")
+    if failure:  # a part of the service died: say so and exit non-zero, after stopping the rest
+        raise DondocError(f"the service stopped because {failure}")
 
 
 def take_signals(stop: asyncio.Event) -> None:
