@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, insert, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
@@ -284,17 +284,21 @@ def append(
     # One UPDATE writes the projection and is the optimistic lock: a concurrent writer that got there
     # first leaves no row at the old version (on PostgreSQL it waits for that writer's commit, then sees 0).
     conn = session.connection()
-    claimed = conn.execute(
-        _update_statement(tuple(sorted(changes))),
-        {**changes, "_id": directive.id, "_old_version": old_version},
-    )
-    if claimed.rowcount != 1:
+    params = {**changes, "_id": directive.id, "_old_version": old_version}
+    columns = tuple(sorted(changes))
+    if conn.dialect.name == "postgresql":  # one round trip: the event is inserted only if the claim holds
+        params.update({f"e_{k}": v for k, v in event.row().items()})
+        ok = conn.execute(_claim_and_append_statement(columns), params).first() is not None
+    else:
+        ok = conn.execute(_update_statement(columns), params).rowcount == 1
+    if not ok:
         for name, value in before.items():  # leave the in-memory copy as it was
             set_committed_value(directive, name, value)
         raise StaleDataError(f"directive {directive.id} changed concurrently")
     for name in _WRITTEN:  # already written: nothing is left for the ORM to flush
         set_committed_value(directive, name, getattr(directive, name))
-    conn.execute(_INSERT_EVENT, event.row())
+    if conn.dialect.name != "postgresql":
+        conn.execute(_INSERT_EVENT, event.row())
     not_before = notification_time(now, policy=policy, calendar=calendar)
     keys = _queue_notifications(session, directive, event, not_before)
     return Outcome(directive, event, notifications=keys)
@@ -313,6 +317,17 @@ def _update_statement(columns: tuple[str, ...]) -> Update:
         .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
         .values({name: bindparam(name) for name in columns})
     )
+
+
+@lru_cache(maxsize=256)
+def _claim_and_append_statement(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: WITH claimed AS (UPDATE … RETURNING id) INSERT the event FROM claimed."""
+    events = DirectiveEvent.__table__
+    claimed = _update_statement(columns).returning(Directive.__table__.c.id).cte("claimed")
+    names = [c.name for c in events.columns if c.name != "id"]
+    values = select(*(bindparam(f"e_{name}", type_=events.c[name].type) for name in names)).select_from(claimed)
+    # RETURNING says whether a row went in (rowcount is not reported for this form).
+    return insert(events).from_select(names, values).add_cte(claimed).returning(events.c.id)  # type: ignore[arg-type]
 
 
 def _queue_notifications(
