@@ -12,7 +12,7 @@ from engine.calendar import DEFAULT_CALENDAR, WorkCalendar
 
 KINDS = (
     "date", "month", "quarter", "half_year", "year", "days", "working_days", "event_date",
-    "event_month", "before_event", "recurring", "none", "invalid",
+    "event_month", "before_event", "after_event", "recurring", "none", "invalid",
 )
 
 
@@ -47,8 +47,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("recurring_day", re.compile(
         rf"(?:(?:trước|chậm nhất|vào)\s+)?(?:ngày\s+)?(?:từ\s+ngày\s+\d{{1,2}}\s+đến\s+)?(?:ngày\s+)?{_D}"
         r"\s+(?:hằng|hàng)\s+(tháng|quý|năm)", re.I)),
+    # "trước 15 giờ hằng ngày", "vào chiều thứ Sáu hằng tuần": a time of day or a weekday that repeats
+    ("recurring_time", re.compile(
+        r"(?:trước|chậm\s+nhất|vào|lúc)\s+(?:lúc\s+)?(\d{1,2})\s*(?:giờ|h)\s*(?:(\d{2})\s*(?:phút)?)?\s*,?\s*"
+        r"(?:(sáng|chiều)\s+)?(?:hằng|hàng|mỗi)\s+ngày", re.I)),
+    ("recurring_weekday", re.compile(
+        r"(?:(?:trước|chậm\s+nhất|vào)\s+)?(?:(?:sáng|chiều)\s+)?(?:ngày\s+)?"
+        r"(thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s+(?:hằng|hàng|mỗi)\s+tuần", re.I)),
     ("recurring", re.compile(
-        r"định\s+kỳ\s*(?:(?:hằng|hàng|mỗi)\s+(tuần|tháng|quý|năm)|(6|sáu)\s+tháng(?:\s*(?:,|và)\s*(?:hằng|hàng)\s+năm)?"
+        r"định\s+kỳ\s*(?:(?:hằng|hàng|mỗi)\s+(ngày|tuần|tháng|quý|năm)|(6|sáu)\s+tháng(?:\s*(?:,|và)\s*(?:hằng|hàng)\s+năm)?"
         r"|(?:từ\s+ngày\s+\d{1,2}\s+đến\s+)?(?:ngày\s+)?(\d{1,2})\s+(?:hằng|hàng)\s+(tháng))", re.I)),
     # a window: its end is the deadline
     ("window", re.compile(
@@ -82,14 +89,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("half_year", re.compile(rf"(?:trong\s+)?(?:6|sáu)\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?", re.I)),
     ("year", re.compile(
         rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|đến hết|hết|cuối|ngay trong)\s+năm\s+{_Y}(?!\s*[-–]\s*\d)", re.I)),
+    # "trong 15 ngày làm việc kể từ ngày ký": counted from the notice; "… kể từ khi bão tan": from an event
     ("days", re.compile(
-        r"trong\s+(?:vòng|thời\s+hạn|thời\s+gian)?\s*(\d{1,3})\s+ngày(\s+làm\s+việc)?", re.I)),
-    ("before_event", re.compile(r"trước\s+khi\s+[^.;\n]+", re.I)),
+        r"trong\s+(?:vòng|thời\s+hạn|thời\s+gian)?\s*(\d{1,3})\s+ngày(\s+làm\s+việc)?"
+        r"(?:\s*,?\s*(?:kể\s+từ|tính\s+từ|từ\s+khi|sau\s+khi|sau)\s+([^.;,\n]{1,80}))?", re.I)),
+    # "trước khi trình …", "trước ngày khai giảng …": before an event that has no date yet
+    ("before_event", re.compile(r"trước\s+(?:khi|ngày\s+(?=[^\W\d]))[^.;\n]+", re.I)),
     ("urgent", re.compile(r"khẩn\s+trương|nhanh\s+chóng|ngay\s+lập\s+tức|kịp\s+thời", re.I)),
 ]
 _PRIORITY = {
     "time": 10, "halfday": 10, "window": 9, "date": 9, "event": 8, "holiday": 7, "month": 6,
     "quarter": 5, "half_year": 5, "year": 4, "days": 4, "recurring_day": 3, "recurring": 3,
+    "recurring_time": 3, "recurring_weekday": 3,
     "before_event": 2, "urgent": 0,
 }
 # Phrases that look like deadlines but name a period or a meeting being described.
@@ -98,6 +109,12 @@ _PERIOD_AFTER = re.compile(
 _CONTEXT_BEFORE = re.compile(
     r"(?:dự\s+kiến(?:\s+tổ\s+chức)?|tổ\s+chức|diễn\s+ra|khai\s+mạc|Nghị\s+quyết|Kết\s+luận|Thông\s+báo)"
     r"\s*\(?\s*$", re.I)
+# The count of days runs from the notice itself ("kể từ ngày ký", "… ngày nhận được Thông báo này").
+_FROM_NOTICE = re.compile(
+    r"(?:ngày\s+)?(?:(?:ký|ban\s+hành|phát\s+hành)(?:\s+(?:văn\s+bản|thông\s+báo|công\s+văn|kết\s+luận|chỉ\s+thị)"
+    r"(?:\s+này)?)?|nhận\s+được\s+(?:văn\s+bản|thông\s+báo|công\s+văn|kết\s+luận|chỉ\s+thị)\s+này)\s*$", re.I)
+_WEEKDAYS = {"hai": "mon", "2": "mon", "ba": "tue", "3": "tue", "tư": "wed", "4": "wed", "năm": "thu", "5": "thu",
+             "sáu": "fri", "6": "fri", "bảy": "sat", "7": "sat"}
 _HALF_CONTEXT = re.compile(r"(?:tình\s+hình|kết\s+quả|sơ\s+kết|tổng\s+kết|tháng\s+\d+\s+và)\s+$", re.I)
 
 
@@ -144,9 +161,17 @@ def _interpret(
     if name == "recurring_day":
         unit = {"tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[g[1].lower()]
         return None, None, "recurring", f"{unit}:day={int(g[0])}", []
+    if name == "recurring_time":
+        afternoon = (g[2] or "").lower() == "chiều" and int(g[0]) < 12
+        hour, minute = int(g[0]) + (12 if afternoon else 0), int(g[1] or 0)
+        return None, None, "recurring", f"daily:time={hour:02d}:{minute:02d}", []
+    if name == "recurring_weekday":
+        word = g[0].lower().split()[-1]
+        return None, None, "recurring", f"weekly:day={_WEEKDAYS.get(word, 'sun')}", []
     if name == "recurring":
         if g[0]:
-            unit = {"tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[g[0].lower()]
+            units = {"ngày": "daily", "tuần": "weekly", "tháng": "monthly", "quý": "quarterly", "năm": "yearly"}
+            unit = units[g[0].lower()]
             return None, None, "recurring", unit, []
         if g[1]:
             return None, None, "recurring", "half-yearly", []
@@ -197,6 +222,8 @@ def _interpret(
         return dt.date(int(g[0]), 12, 31), None, "year", None, []
     if name == "days":
         count = int(g[0])
+        if g[2] and not _FROM_NOTICE.match(g[2].strip()):
+            return None, None, "after_event", None, ["needs_date"]
         if g[1]:
             return cal.add_working_days(anchor, count), None, "working_days", None, []
         return anchor + dt.timedelta(days=count), None, "days", None, []
@@ -257,5 +284,5 @@ def parse_deadline(text: str, anchor: dt.date, calendar: WorkCalendar | None = N
 def _rank(d: Deadline) -> int:
     return {
         "date": 10, "invalid": 10, "event_date": 8, "month": 6, "event_month": 6, "quarter": 5,
-        "half_year": 5, "year": 4, "days": 4, "working_days": 4, "recurring": 3, "before_event": 2,
+        "half_year": 5, "year": 4, "days": 4, "working_days": 4, "recurring": 3, "before_event": 2, "after_event": 2,
     }.get(d.kind, 0)

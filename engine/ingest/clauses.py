@@ -8,6 +8,7 @@ from engine.ingest.language import (
     ACTION_START,
     NON_DIRECTIVE_VERB,
     is_body,
+    names_body,
     next_stop,
     noun_before,
     noun_phrase,
@@ -42,6 +43,8 @@ _REPORT = re.compile(
     r"(?<![\w])(báo cáo|trình|gửi(?:\s+(?:báo cáo|văn bản|hồ sơ|kết quả))?(?:\s+(?:về|đến|tới|cho))?|đề xuất|"
     r"tham mưu(?:\s+cho)?)(?:\s*,\s*(?:đề xuất|báo cáo|trình))?\s+"
 )
+# "báo cáo kết quả về Sở X", "gửi hồ sơ đến Sở Y": the recipient after a short object and về/đến/tới/lên.
+_REPORT_VIA = re.compile(r"(?<![\w])(báo cáo|gửi)\s+[^,;.:()]{1,50}?\s(?:về|đến|tới|lên)\s+")
 _REPORT_RANK = {"báo cáo": 2, "trình": 2, "gửi": 1}
 _COORD = re.compile(
     r"(?<![\w])(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|trao đổi,?\s+thống nhất với|thống nhất với|làm việc với)\s+"
@@ -104,9 +107,19 @@ def find_starts(sentence: str) -> list[tuple[int, int, str, str]]:
     return sorted(starts)
 
 
+# Words in front of a lead heading: "Giao Sở X:", "Đối với UBND huyện Y:", "Nhiệm vụ của Sở Z".
+_HEADING_PREFIX = re.compile(r"^(?:Giao|Đề nghị|Yêu cầu|Đối với|Nhiệm vụ của|Trách nhiệm của)\s+")
+
+
+def heading_lead(text: str) -> str | None:
+    """The body a heading line hands its items to ("1. Sở Công Thương", "2. Đối với UBND huyện X"), if any."""
+    whole = _HEADING_PREFIX.sub("", text.strip().rstrip(" :"))
+    return whole if names_body(whole) else None
+
+
 def leadin_lead(sentence: str) -> str | None:
     """The body a lead-in ("… thực hiện các nhiệm vụ sau:", "c) UBND huyện X:") hands the following items to."""
-    whole = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", sentence.rstrip(" :"))
+    whole = _HEADING_PREFIX.sub("", sentence.rstrip(" :"))
     if is_body(whole) and noun_phrase(whole)[0] == whole:
         return whole
     for start, _end, lead, how in find_starts(sentence):
@@ -141,6 +154,11 @@ def coordinators(task: str) -> list[str]:
 def report_to(text: str) -> str | None:
     """The recipient of the result: "báo cáo/trình X" before "gửi X" before "đề xuất/tham mưu X"."""
     best: tuple[int, int, str] | None = None
+    for m in _REPORT_VIA.finditer(text):
+        phrase, _ = noun_phrase(text, m.end(), lists=False)
+        if is_body(phrase) and not noun_before(text, m.start(), m.group(1)):
+            best = (_REPORT_RANK[m.group(1)], m.start(), phrase)
+            break
     for m in _REPORT.finditer(text):
         verb = "báo cáo" if m.group(1).startswith("báo cáo") else m.group(1).split()[0]
         if noun_before(text, m.start(), verb):

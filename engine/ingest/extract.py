@@ -15,7 +15,7 @@ from typing import Any
 from engine.calendar import WorkCalendar
 from engine.deadlines import Deadline, parse_deadline
 from engine.ingest import clauses
-from engine.ingest.language import ACTION_START, names_body, split_bodies
+from engine.ingest.language import ACTION_START, NON_DIRECTIVE_VERB, is_body, split_bodies
 from engine.ingest.structure import Block
 
 _TRAILING_START = re.compile(
@@ -23,6 +23,10 @@ _TRAILING_START = re.compile(
 _PLURAL = re.compile(r"\bcác\s+(?:cơ quan|đơn vị|sở|địa phương|ngành|Ban|huyện)")
 _MAX_SHARED = 30  # a shared closing deadline covers at most this many preceding items
 _COLLECTIVE_LEAD = re.compile(r"^(?:các|Các|mỗi|Mỗi|từng)\s")
+# Openings of a bullet that reports or sets context rather than ordering work.
+_NOT_TASK = re.compile(
+    r"^(?:Về|Qua|Trong|Tuy|Theo|Đến|Hiện|Năm|Tháng|Ngày|Kết quả|Tình hình|Thời gian|Nhìn chung|Mặc dù|"
+    r"Nhằm|Để|Do|Vì|Bên cạnh|Ngoài ra|Một số|Các|Những|Toàn|Tổng)\b")
 
 
 @dataclass
@@ -83,8 +87,8 @@ def extract_directives(blocks: list[Block], anchor: dt.date, calendar: WorkCalen
             context.enter_item(block.depth)
             if block.heading:
                 heading = block.text.rstrip(" :")
-                named = names_body(heading)
-                context.push(block.depth, heading if named else None)
+                named = clauses.heading_lead(heading)
+                context.push(block.depth, named)
                 if named or (not ACTION_START.match(heading) and not clauses.find_starts(heading)):
                     continue  # a heading that names the lead, or a topic title; otherwise read it as text
         last: Directive | None = None
@@ -130,7 +134,7 @@ def _unowned(
     if existing and not trailing:
         existing.absorb(text)
         return existing
-    if first_of_item and block.ref and ACTION_START.match(text):
+    if first_of_item and block.ref and (ACTION_START.match(text) or (context.lead and _imperative(text))):
         lead = context.lead
         deadline = parse_deadline(text, anchor, calendar)
         if lead or (deadline and deadline.date):
@@ -168,6 +172,15 @@ def _unowned(
         last.absorb(text)
         return last
     return last
+
+
+def _imperative(text: str) -> bool:
+    """A bullet under a named lead that opens with a verb outside the vocabulary ("- Cắm biển cảnh báo …")."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return (
+        first[:1].isupper() and first.isalpha() and not _NOT_TASK.match(text) and not is_body(text)
+        and not NON_DIRECTIVE_VERB.match(text[:1].lower() + text[1:])
+    )
 
 
 def _parent(ref: str) -> str:

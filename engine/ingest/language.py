@@ -37,13 +37,16 @@ _VERBS = (
     "thống nhất|trao đổi|tuyên truyền|vận động|giám sát|duy trì|cập nhật|điều chỉnh|phê duyệt|thẩm tra|tập huấn|"
     "ký|kiểm soát|nắm|bám sát|thúc đẩy|tháo gỡ|khắc phục|tiếp nhận|nhanh chóng|chịu trách nhiệm|căn cứ|quyết định|"
     "tiến hành|thông báo|công bố|trả lời|giao|chỉ định|thu hồi|nghiêm|dừng|tạm dừng|bàn giao|vận hành|đánh giá|"
-    "phân bổ|cho ý kiến|hỗ trợ|xác định|lựa chọn|bồi thường|cưỡng chế|điều tra|thanh toán|giải ngân|cấp phép"
+    "phân bổ|cho ý kiến|hỗ trợ|xác định|lựa chọn|bồi thường|cưỡng chế|điều tra|thanh toán|giải ngân|cấp phép|"
+    "kêu gọi|sơ tán|ứng phó|khôi phục"
 )
 _STOP_WORDS = (
     "để|theo|trước|trong|tại|khi|nhằm|ngoài|trên cơ sở|đến nay|đến|cho|kết quả|nội dung|việc|tình hình|nếu|"
     "trường hợp|bằng|ngay|từ|thì|mà|nhưng|do|đã|được|đang|chưa|sẽ|là|về|với|thảo luận|nhất trí|thông qua|ghi nhận|"
     r"kết luận|có ý kiến|nhận được|gồm|có(?!\s+thẩm\s+quyền)|biết|làm cơ sở|làm rõ|hồ sơ|dự thảo|văn bản|ý kiến|"
-    r"kế hoạch|phương án"
+    r"kế hoạch|phương án|"
+    # time words end a recipient's name: "báo cáo UBND tỉnh chậm nhất ngày …", "… vào chiều thứ Sáu hằng tuần"
+    r"chậm nhất|vào|hằng|định kỳ"
 )
 _STOP = re.compile(rf"(?<![\w/])(?:{_VERBS}|{_STOP_WORDS})(?![\w])")
 _VERB_ONLY = re.compile(rf"(?<![\w/])(?:{_VERBS})(?![\w])")
@@ -103,8 +106,8 @@ def noun_phrase(text: str, start: int = 0, *, lists: bool = True) -> tuple[str, 
     if h:
         end = h.start()
     phrase = text[start:end]
-    if not lists:
-        phrase = re.split(r",|\svà\s", phrase)[0]
+    if not lists:  # the first body only; "Sở Nông nghiệp và Môi trường" is one name, "Sở A và Sở B" two
+        phrase = split_bodies(phrase)[0] if phrase.strip() else phrase
     liên_quan = re.search(r"liên quan\b", phrase)
     if liên_quan:
         phrase = phrase[:liên_quan.end()]

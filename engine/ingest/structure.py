@@ -85,7 +85,7 @@ def build_blocks(lines: list[str]) -> list[Block]:
                     stack.pop()
                 count = stack.pop()[2] + 1
             stack.append((kind, _label(kind, mark, count), count))
-            ref = ".".join(label for _, label, _ in stack)
+            ref = _ref(stack)
             blocks.append(Block(ref, len(stack), kind, [rest]))
             continue
         if prev is None:
@@ -99,11 +99,25 @@ def build_blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
+def _ref(stack: list[tuple[str, str, int]]) -> str:
+    """Labels joined; "1.2" under "1." already spells its parent, so the parent is not repeated ("1.2", not "1.1.2")."""
+    labels = [label for _, label, _ in stack]
+    kept = [
+        label for i, label in enumerate(labels)
+        if not (i + 1 < len(labels) and stack[i + 1][0] == "decimal" and labels[i + 1].startswith(f"{label}."))
+    ]
+    return ".".join(kept)
+
+
+# "2. Về dự thảo Nghị quyết …", "Đối với Dự án …": a topic title, whatever verbs its words contain.
+_TOPIC = re.compile(r"^(?:Về|Vấn đề)\s")
+
+
 def _title_like(text: str) -> bool:
     """A heading names a body ("Sở Công Thương"), is upper case, or is a topic without verbs ("Kiến nghị")."""
-    if text.isupper():
+    if text.isupper() or _TOPIC.match(text):
         return True
-    return names_body(text) or next_stop(text) is None
+    return names_body(re.sub(r"^(?:Đối với|Nhiệm vụ của|Trách nhiệm của)\s+", "", text)) or next_stop(text) is None
 
 
 def _ends_paragraph(block: Block) -> bool:
