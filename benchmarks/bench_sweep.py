@@ -19,46 +19,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from engine.db import make_engine, migrate
+from engine.db import make_engine
 from engine.delivery import deliver
-from engine.models import Agency, Directive, Person, Role, State
 from engine.policy import Policy
 from engine.sweep import sweep
 from engine.timeutil import end_of_local_day, parse_instant
 from notifiers.console import ConsoleNotifier
+from tests.support.bulk import populate_open
 
 DUE = 1_000
 NOW = parse_instant("2024-07-26T09:00")
 CHECK = parse_instant("2024-07-26T08:00")
 LATER = parse_instant("2024-12-20T08:00")
+DUE_DEADLINE = end_of_local_day(dt.date(2024, 7, 31))
+LATER_DEADLINE = end_of_local_day(dt.date(2025, 1, 10))
 
 
 def populate(url: str, size: int) -> None:
-    """Bulk-insert `size` open directives, DUE of them due now (core inserts, chunks of 20k)."""
-    engine = make_engine(url)
-    migrate(engine)
-    t = parse_instant("2024-04-22T09:00")
-    with engine.begin() as conn:
-        conn.execute(insert(Agency), [{"id": i, "code": f"A{i}", "name": f"Sở {i}", "kind": "so", "aliases": []}
-                                      for i in range(1, 101)])
-        conn.execute(insert(Person), [{"id": i, "name": f"Lãnh đạo {i}", "title": "", "role": Role.leader.name,
-                                       "agency_id": i, "reachable": True} for i in range(1, 101)])
-    for start in range(1, size + 1, 20_000):
-        rows = []
-        for i in range(start, min(start + 20_000, size + 1)):
-            due = i % (size // DUE) == 0
-            deadline = end_of_local_day(dt.date(2024, 7, 31) if due else dt.date(2025, 1, 10))
-            rows.append({"id": i, "task": "Nhiệm vụ", "ref": str(i), "lead_agency_id": 1 + i % 100,
-                         "coordinators": [], "review_flags": [], "deadline": deadline, "deadline_kind": "date",
-                         "confidence": 1.0, "state": State.in_progress.name, "version": 2,
-                         "next_check_at": CHECK if due else LATER, "created_at": t, "updated_at": t,
-                         "assigned_at": t})
-        with engine.begin() as conn:
-            conn.execute(insert(Directive), rows)
-    engine.dispose()
+    """`size` open directives in 100 agencies, DUE of them due now."""
+    def due(i: int) -> bool:
+        return i % (size // DUE) == 0
+
+    populate_open(url, size, agencies=100,
+                  deadline=lambda i: DUE_DEADLINE if due(i) else LATER_DEADLINE,
+                  next_check=lambda i: CHECK if due(i) else LATER)
 
 
 def measure(url: str, size: int) -> tuple[float, float]:

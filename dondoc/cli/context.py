@@ -23,7 +23,6 @@ err_console = Console(stderr=True, highlight=False)
 class _State:
     now_text: str | None = None
     app: App | None = None
-    people_app: object | None = None
 
     def get_clock(self) -> Clock:
         """The real clock, or a fixed one when --now / DONDOC_NOW is given (no database needed)."""

@@ -14,7 +14,7 @@ from dondoc.cli.context import console, emit, parse_time, state
 from engine import commands
 from engine.errors import InvalidInput, NotFound
 from engine.models import Agency, Directive, DirectiveEvent, Notice, State
-from engine.people import find_agency, find_person
+from engine.people import OFFICE_ROLES, find_agency, find_person
 from engine.stats import BUCKETS, bucket_of
 from engine.timeutil import local
 
@@ -163,19 +163,16 @@ def extend(directive_id: int = typer.Argument(...), person: str = AS,
            approve: bool = typer.Option(False, "--approve", help="Office: grant the pending request"),
            deny: bool = typer.Option(False, "--deny", help="Office: refuse the pending request")) -> None:
     """Ask for (lead) or grant/deny (office) a new deadline."""
-    actor = _actor_id(person)
-    new = parse_time(to) if to else None
     if approve and deny:
         raise InvalidInput("choose --approve or --deny, not both")
+    with state.get_app().session() as session:
+        who = find_person(session, person)
+    actor = who.id  # type: ignore[assignment]
+    new = parse_time(to) if to else None
     if deny:
-        _act(commands.DenyExtension(directive_id, actor, reason))
+        _act(commands.DenyExtension(directive_id, actor, reason))  # type: ignore[arg-type]
         return
-    app = state.get_app()
-    with app.session() as session:
-        from engine.models import Person, Role
-
-        is_office = session.get(Person, actor).role in (Role.office, Role.supervisor)  # type: ignore[union-attr]
-    if approve or is_office:
+    if approve or who.role in OFFICE_ROLES:
         _act(commands.GrantExtension(directive_id, actor, new))
     else:
         if new is None:

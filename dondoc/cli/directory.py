@@ -70,14 +70,16 @@ def people_add(
         console.print(f"Đã thêm #{person.id}: {person.name} ({role_value.value})")
 
 
+# The `people` group; dondoc.cli.telegram adds `invite` and `unbind` to it.
+people = typer.Typer(help="Người dùng.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     """Attach these commands to the main app."""
     agencies = typer.Typer(help="Danh bạ cơ quan.", no_args_is_help=True)
     agencies.command("list")(agencies_list)
     agencies.command("import")(agencies_import)
     app.add_typer(agencies, name="agencies")
-    people = typer.Typer(help="Người dùng.", no_args_is_help=True)
     people.command("list")(people_list)
     people.command("add")(people_add)
     app.add_typer(people, name="people")
-    state.people_app = people  # the Telegram module adds invite/unbind here

@@ -8,6 +8,7 @@ import logging
 import typer
 
 from dondoc.cli.context import console, state
+from dondoc.cli.directory import people
 from engine.binding import create_code, unbind
 from engine.errors import InvalidInput
 from engine.people import find_person
@@ -91,8 +92,5 @@ def bot(
 def register(app: typer.Typer) -> None:
     """Attach `bot` to the main app and `invite`/`unbind` to `people`."""
     app.command("bot")(bot)
-    people = state.people_app
-    if people is None:
-        raise RuntimeError("register the directory commands before the Telegram ones")
-    people.command("invite")(invite)  # type: ignore[attr-defined]
-    people.command("unbind")(unbind_cmd)  # type: ignore[attr-defined]
+    people.command("invite")(invite)
+    people.command("unbind")(unbind_cmd)

@@ -11,18 +11,19 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, insert, text
+from sqlalchemy import create_engine, func, text
 from sqlmodel import Session, select
 
-from engine.db import make_engine, migrate
+from engine.db import make_engine
 from engine.delivery import deliver
-from engine.models import Agency, Directive, DirectiveEvent, Outbox, Person, Role, State
+from engine.models import DirectiveEvent, Outbox
 from engine.notify import Delivered, Notification
 from engine.policy import Policy
 from engine.sweep import sweep
 from engine.timeutil import end_of_local_day
 from tests.conftest import _pg_schema_url
 from tests.integration.reminder_world import at
+from tests.support.bulk import populate_open
 
 PG_URL = os.environ.get("DONDOC_TEST_DATABASE_URL")
 N = 10_000
@@ -62,22 +63,7 @@ def pg_url() -> Iterator[str]:
 
 
 def _populate(url: str, deadline: dt.datetime, check: dt.datetime) -> None:
-    engine = make_engine(url)
-    migrate(engine)
-    t = at("2024-04-22 09:00")
-    with engine.begin() as conn:
-        conn.execute(insert(Agency), [{"id": i, "code": f"A{i}", "name": f"Sở {i}", "kind": "so", "aliases": []}
-                                      for i in range(1, 51)])
-        conn.execute(insert(Person), [{"id": i, "name": f"Lãnh đạo {i}", "title": "", "role": Role.leader.name,
-                                       "agency_id": i, "reachable": True} for i in range(1, 51)])
-        conn.execute(insert(Directive), [
-            {"id": i, "task": f"Nhiệm vụ {i}", "ref": str(i), "lead_agency_id": 1 + i % 50, "coordinators": [],
-             "review_flags": [], "deadline": deadline, "deadline_kind": "date", "confidence": 1.0,
-             "state": State.in_progress.name, "version": 2, "next_check_at": check, "created_at": t,
-             "updated_at": t, "assigned_at": t}
-            for i in range(1, N + 1)])
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('person', 'id'), 100)"))
-    engine.dispose()
+    populate_open(url, N, agencies=50, deadline=lambda _: deadline, next_check=lambda _: check)
 
 
 def test_four_concurrent_loops_send_each_step_once(pg_url: str) -> None:
