@@ -3,7 +3,7 @@
 A "page" is 3,000 characters of extracted text (about one A4 page of a Vietnamese notice); the corpus is
 read from its .txt files, plus its .docx originals, so reading Word files is part of the figure.
 
-    .venv/bin/python benchmarks/bench_extract.py [--runs 30] [--corpus ../shared/corpus/dev]
+    .venv/bin/python benchmarks/bench_extract.py [--runs 30] [--corpus data/corpus/dev]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ TODAY = dt.date(2024, 4, 17)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "dev")
+    parser.add_argument("--corpus", type=Path, default=REPO / "data" / "corpus" / "dev")
     args = parser.parse_args()
     files = sorted(p for p in args.corpus.glob("*") if p.suffix in (".txt", ".docx"))
     if not files:

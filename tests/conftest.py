@@ -21,7 +21,6 @@ from tests.support.prefect import prefect_harness  # noqa: F401  (one Prefect te
 
 PG_URL = os.environ.get("DONDOC_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 def _pg_schema_url(base: str, schema: str) -> str:

@@ -18,7 +18,7 @@ from tests.support.fakes import RecordingNotifier
 from tests.support.prefect import run_async
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT.parent / "shared" / "corpus" / "dev" / "00_seed_bac-giang-2024-04.txt"
+SEED = ROOT / "data" / "corpus" / "dev" / "00_seed_bac-giang-2024-04.txt"
 AFTER = dt.datetime(2024, 5, 2, 3, 0, tzinfo=dt.UTC)  # Thursday 2/5/2024 10:00 in Hà Nội
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

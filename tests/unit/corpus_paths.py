@@ -1,19 +1,15 @@
-"""Where the shared development corpus lives (../shared/corpus beside the repository)."""
+"""Where the development corpus lives: `data/corpus/` inside the repository (copied from the shared corpus)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "data" / "corpus"
 DEV = CORPUS / "dev"
 SEED_STEM = "00_seed_bac-giang-2024-04"
 AGENCIES_YAML = REPO / "config" / "agencies.yaml"
-
-needs_corpus = pytest.mark.skipif(not DEV.is_dir(), reason=f"shared corpus not found at {CORPUS}")
 
 
 def gold(stem: str) -> dict:

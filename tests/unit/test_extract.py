@@ -10,7 +10,7 @@ import yaml
 
 from engine.ingest import AgencyDirectory, extract_text
 from engine.ingest.agencies import normalize_name
-from tests.unit.corpus_paths import AGENCIES_YAML, SEED_STEM, gold, needs_corpus, seed_text
+from tests.unit.corpus_paths import AGENCIES_YAML, SEED_STEM, gold, seed_text
 
 
 def _core(text: str | None) -> str:
@@ -39,7 +39,6 @@ def seed() -> dict:
     return extract_text(seed_text(), source_name=SEED_STEM, directory=directory, today=dt.date(2030, 1, 1)).to_json()
 
 
-@needs_corpus
 def test_seed_has_every_gold_directive_with_its_lead_and_deadline(seed: dict) -> None:
     expected = gold(SEED_STEM)["directives"]
     assert len(seed["directives"]) == len(expected)
@@ -49,7 +48,6 @@ def test_seed_has_every_gold_directive_with_its_lead_and_deadline(seed: dict) ->
         assert got["deadline"] == g["deadline"], g["ref"]
 
 
-@needs_corpus
 def test_seed_refs_follow_the_numbering(seed: dict) -> None:
     refs = [d["ref"] for d in seed["directives"]]
     assert refs[:3] == ["1.(1)", "1.(2)", "1.(3)"]
@@ -57,7 +55,6 @@ def test_seed_refs_follow_the_numbering(seed: dict) -> None:
     assert not any(r.startswith("10") for r in refs)  # voting results and the closing formula
 
 
-@needs_corpus
 def test_seed_metadata(seed: dict) -> None:
     doc = seed["document"]
     assert doc["number"] is None and doc["date"] is None
@@ -68,7 +65,6 @@ def test_seed_metadata(seed: dict) -> None:
     assert "Mai Sơn" in doc["chair"]
 
 
-@needs_corpus
 def test_seed_collective_and_multi_leads(seed: dict) -> None:
     by_ref = {d["ref"]: d for d in seed["directives"]}
     assert by_ref["1.(1)"]["lead"] == "các cấp, các ngành, các địa phương"
@@ -77,7 +73,6 @@ def test_seed_collective_and_multi_leads(seed: dict) -> None:
     assert "multi_lead" in multi["flags"] and multi["deadline"] == "2024-05-31"
 
 
-@needs_corpus
 def test_seed_coordinators_report_to_and_resolution(seed: dict) -> None:
     by_ref = {d["ref"]: d for d in seed["directives"]}
     assert by_ref["2"]["coordinators"] == ["Văn phòng UBND tỉnh"]
