@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from engine.db import begin_write
 from engine.errors import DondocError
 from engine.models import BindingCode, Person
+from engine.outbox import release_held
 from engine.people import get_person
 
 DEFAULT_TTL = dt.timedelta(hours=72)
@@ -77,6 +78,7 @@ def redeem(session: Session, code: str, chat_id: int, now: dt.datetime) -> Perso
         person.telegram_chat_id = chat_id
         person.reachable = True
         session.add(person)
+        release_held(session, person.id, now)  # type: ignore[arg-type]  # what waited for this chat goes out
         session.commit()
         return person
     except BaseException:
