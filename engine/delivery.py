@@ -93,7 +93,7 @@ class DeliveryReport:
     lost: int = 0  # our claim ran out before we could send; someone else has the row now
     batches: int = 0
     largest_claim: int = 0
-    interrupted: str | None = None  # why the pass stopped early
+    interrupted: str | None = None  # the failure kind that stopped the pass (BREAKER in a row)
     errors: dict[str, int] = field(default_factory=dict)
     examples: dict[str, str] = field(default_factory=dict)
 
@@ -113,6 +113,7 @@ class DeliveryReport:
     def _error(self, kind: str, message: str) -> bool:
         """Count a failure; True the first time this kind is seen in the pass."""
         first = kind not in self.errors
+        self.last_kind = kind  # not a field: the breaker names it, summaries do not carry it
         self.errors[kind] = self.errors.get(kind, 0) + 1
         self.examples.setdefault(kind, message)
         return first
@@ -120,7 +121,7 @@ class DeliveryReport:
     def __str__(self) -> str:
         text = ", ".join(f"{name} {getattr(self, name)}" for name in self.COUNTS[:-1] if getattr(self, name)
                          or name in ("claimed", "sent"))
-        return text + (f" (stopped: {self.interrupted})" if self.interrupted else "")
+        return text + (f" (stopped after {BREAKER} {self.interrupted} in a row)" if self.interrupted else "")
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ async def _send_batch(session: Session, notifier: Notifier, claimed: Claim, now:
             failing = await _send_one(session, notifier, row, person, agencies.get(person.agency_id),
                                       views.get(row.directive_id), at, clock, policy, calendar, report, failing)
             if failing >= BREAKER:
-                report.interrupted = f"{failing} sends in a row failed ({_last_kind(report)})"
+                report.interrupted = getattr(report, "last_kind", "?")
     finally:
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -382,10 +383,6 @@ def _kind(exc: DeliveryError) -> str:
     """The failure kind for grouping: the error's leading name ("NetworkError: …"), else its class."""
     head = str(exc).split(":", 1)[0].strip()
     return head if head and len(head) <= 40 else type(exc).__name__
-
-
-def _last_kind(report: DeliveryReport) -> str:
-    return next(reversed(report.errors), "?") if report.errors else "?"
 
 
 def _by_id(session: Session, model: type, ids: set[int | None]) -> dict:
