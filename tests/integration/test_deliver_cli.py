@@ -17,6 +17,7 @@ from config.settings import Settings
 from dondoc.bootstrap import App, bootstrap
 from engine.db import make_engine
 from engine.delivery import deliver
+from engine.directory import load_default_directory
 from engine.models import Outbox, Person, Role
 from engine.notify import Delivered, Notification
 from engine.outbox import enqueue
@@ -37,6 +38,7 @@ def world(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Itera
     settings = Settings(data_dir=tmp_path / "data", database_url=db_url, environment="test")  # type: ignore[arg-type]
     app = bootstrap(settings, engine=make_engine(db_url))
     with app.session() as s:
+        load_default_directory(s, settings.agencies_file)  # as the CLI would on first use
         people = [Person(name=f"Giám đốc Sở số {i}", role=Role.leader, telegram_chat_id=700_000 + i)
                   for i in range(CHATS)]
         s.add_all(people)
