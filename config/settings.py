@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     agencies_file: Path = Field(DATA_DIR / "agencies.yaml", description="Default agency directory")
     policy_file: Path = Field(DATA_DIR / "policy.yaml", description="Reminder and escalation policy")
     office_name: str = Field("Văn phòng UBND tỉnh", description="Name shown for the office")
+    code_dir: Path | None = Field(None, description="Where a Prefect worker runs the flows from; default: "
+                                  "where dondoc is installed (see dondoc.prefect_server.enter_code_dir)")
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
