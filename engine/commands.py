@@ -4,7 +4,7 @@ updates the projection and queues notifications."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,7 +18,14 @@ from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
-from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.errors import (
+    ConcurrencyConflict,
+    DondocError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
 from engine.events import Event
 from engine.lifecycle import transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
@@ -218,9 +225,9 @@ def _load_with_actor(session: Session, directive_id: int, actor_id: int | None) 
 
 def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     """Run one command in one transaction; raise a DondocError if it is not allowed."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    _aware(now)
     try:
+        begin_write(session)
         outcome = _handle(session, cmd, now)
         session.commit()
         return outcome
@@ -232,8 +239,43 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
         raise
 
 
+def handle_all(session: Session, cmds: Sequence[Command], now: dt.datetime) -> list[Outcome]:
+    """Run several commands in one transaction: all of them take effect, or none does.
+
+    A refusal names the directive it stopped at; a concurrent writer makes the whole batch a conflict.
+    """
+    _aware(now)
+    outcomes: list[Outcome] = []
+    current: Command | None = None
+    try:
+        begin_write(session)
+        for current in cmds:
+            outcomes.append(_handle(session, current, now))
+        session.commit()
+        return outcomes
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise ConcurrencyConflict(
+            f"Nhiệm vụ #{current.directive_id if current else '?'} vừa được người khác cập nhật; "
+            "không thay đổi nhiệm vụ nào, hãy xem lại rồi thử lại."
+        ) from exc
+    except DondocError as exc:
+        session.rollback()
+        if current is not None and len(cmds) > 1:
+            exc.args = (f"Nhiệm vụ #{current.directive_id}: {exc} — không thay đổi nhiệm vụ nào.",)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _aware(now: dt.datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+
 def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
-    begin_write(session)
+    """Check and apply one command inside the caller's write transaction (no commit)."""
     actor_id = getattr(cmd, "actor_id", None)
     directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
@@ -443,6 +485,17 @@ def deny_extension(session: Session, directive_id: int, *, actor_id: int, now: d
 def cancel(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, reason: str = "") -> Outcome:
     """The office cancels a directive."""
     return handle(session, CancelDirective(directive_id, actor_id, reason), now)
+
+
+def assign_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime) -> list[Outcome]:
+    """Assign several drafts in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [AssignDirective(i, actor_id) for i in dict.fromkeys(directive_ids)], now)
+
+
+def cancel_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime,
+                reason: str = "") -> list[Outcome]:
+    """Cancel several directives in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [CancelDirective(i, actor_id, reason) for i in dict.fromkeys(directive_ids)], now)
 
 
 def edit_draft(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,
