@@ -34,6 +34,7 @@ from engine.people import actor_kinds, coordinator_people, get_person, lead_peop
 from engine.policy import Policy
 from engine.projection import PROJECTED, apply_event, created_payload
 from engine.schedule import next_check_at, notification_time
+from engine.timeutil import end_of_local_day, local, parse_instant, utc
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class MarkOverdue:
 class RequestExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime
+    new_deadline: dt.datetime | dt.date  # a date: the end of that local day
     reason: str = ""
 
 
@@ -94,7 +95,7 @@ class RequestExtension:
 class GrantExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime | None = None  # None: as requested
+    new_deadline: dt.datetime | dt.date | None = None  # None: as requested; a date: the end of that day
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
             bad = set(changes) - EDITABLE
             if bad:
                 raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
+            if changes.get("deadline") is not None:
+                changes = {**changes, "deadline": typed_deadline(changes["deadline"], now)}
             return {"changes": _jsonable(changes)}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
@@ -176,20 +179,40 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
             return {"reason": reason}
         case MarkOverdue():
             return {"deadline": _iso(directive.deadline)}
-        case RequestExtension(new_deadline=new, reason=reason):
+        case RequestExtension(new_deadline=typed, reason=reason):
+            new = typed_deadline(typed, now)
             if directive.deadline is not None and new <= directive.deadline:
                 raise InvalidInput("the requested deadline must be later than the current one")
             if new <= now:
                 raise InvalidInput("the requested deadline is already past")
             return {"new_deadline": _iso(new), "reason": reason}
-        case GrantExtension(new_deadline=new):
+        case GrantExtension(new_deadline=typed):
             pending = directive.pending_extension
+            new = None if typed is None else typed_deadline(typed, now)
             if new is None:
                 if not pending:
                     raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
                 return {"new_deadline": pending["new_deadline"], "requested": True}
             return {"new_deadline": _iso(new), "requested": bool(pending)}
     return {}
+
+
+SANE_YEARS = 20  # a typed deadline further than this from today is a typing mistake
+
+
+def typed_deadline(value: dt.datetime | dt.date | str, now: dt.datetime) -> dt.datetime:
+    """A deadline given by a person (CLI, bot, web) as an instant: a date is the end of that local day,
+    text goes through the one typed-date parser; InvalidInput when it is more than 20 years from now."""
+    if isinstance(value, str):
+        moment = parse_instant(value)
+    elif isinstance(value, dt.datetime):
+        moment = utc(value)
+    else:
+        moment = end_of_local_day(value)
+    if abs(moment - now) > dt.timedelta(days=365.25 * SANE_YEARS):
+        raise InvalidInput(f"Thời hạn {local(moment).format('DD/MM/YYYY')} cách hôm nay hơn {SANE_YEARS} năm; "
+                           "kiểm tra lại năm đã nhập.")
+    return moment
 
 
 EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",

@@ -252,3 +252,23 @@ def test_export_to_excel_and_csv(cli: CLI, tmp_path: Path) -> None:
     assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ID,Số thông báo,Mục")
     refused = cli("export", str(tmp_path / "bao-cao.pdf"))
     assert refused.code == 1 and ".xlsx or .csv" in refused.err
+
+
+def test_a_typed_deadline_lasts_until_the_end_of_its_day(cli: CLI, tmp_path: Path) -> None:
+    """A sweep at 09:00 on the typed day (review, or a granted extension) must not mark it overdue."""
+    _setup(cli)
+    notice = _notice(tmp_path / "tb6.txt", 97,
+                     "1. Giao Sở Tài chính rà soát dự toán.\n2. Giao Sở Tư pháp thẩm định dự thảo Quyết định.")
+    assert cli("ingest", str(notice)).code == 0
+    assert cli("review", "1", "--as", "Lê Thị Thu", "--deadline", "2024-05-15", "--assign").code == 0
+    assert cli("review", "2", "--as", "Lê Thị Thu", "--deadline", "30/04/2024", "--assign").code == 0
+    assert cli("extend", "2", "--as", "Lê Thị Thu", "--to", "14/06/2024").code == 0
+    for day in ("2024-05-15", "2024-06-14"):
+        assert cli("sweep", "--now", f"{day}T09:00:00+07:00").code == 0
+    at_nine = _json(cli("--now", "2024-06-14T09:00:00+07:00", "directives", "list", "--format", "json").out)
+    assert [(d["id"], d["state"]) for d in at_nine] == [(1, "overdue"), (2, "assigned")]  # type: ignore[union-attr,index]
+    shown = _json(cli("directive", "show", "1", "--format", "json").out)[0]  # type: ignore[index]
+    overdue = next(e for e in shown["events"] if e["type"] == "DeadlinePassed")
+    assert overdue["payload"]["deadline"] == "2024-05-15T16:59:59+00:00"  # 23:59:59 local, not 00:00
+    far = cli("extend", "2", "--as", "Lê Thị Thu", "--to", "14/06/2124")
+    assert far.code == 1 and "hơn 20 năm" in far.err
