@@ -95,8 +95,13 @@ def show_directive(directive_id: int = typer.Argument(...), fmt: str = FORMAT) -
     if fmt == "json":
         emit([row], [], "json")
         return
+    if d.original_deadline is not None:  # the notice's phrase no longer describes the deadline
+        since = f"đã gia hạn; hạn ban đầu {local(d.original_deadline).format('DD/MM/YYYY')}"
+        phrase = f"{since} — “{d.deadline_text}”" if d.deadline_text else since
+    else:
+        phrase = d.deadline_text or "không ghi"
     console.print(f"[bold]#{d.id}[/bold] mục {d.ref or '—'} · {row['state']} · thời hạn {row['deadline'] or '—'}"
-                  f" ({d.deadline_text or 'không ghi'})")
+                  f" ({phrase})")
     console.print(f"Chủ trì: {d.lead or '—'}" + (f" · Phối hợp: {', '.join(d.coordinators)}" if d.coordinators else ""))
     console.print(f"Nội dung: {d.task}")
     emit(row["events"], [("seq", "#"), ("type", "Sự kiện"), ("actor", "Người thực hiện"), ("at", "Lúc"),

@@ -190,8 +190,11 @@ def review(
         if coordinators is not None:
             changes["coordinators"] = [c.strip() for c in coordinators.split(";") if c.strip()]
         if changes:
-            commands.edit_draft(session, directive_id, actor_id=actor_id, now=now, changes=changes)  # type: ignore[arg-type]
-            console.print(f"Đã sửa dự thảo #{directive_id}: {', '.join(changes)}")
+            edited = commands.edit_draft(session, directive_id, actor_id=actor_id, now=now, changes=changes)  # type: ignore[arg-type]
+            if edited.noop:
+                console.print(f"Không có thay đổi: dự thảo #{directive_id} đã có đúng các giá trị này.")
+            else:
+                console.print(f"Đã sửa dự thảo #{directive_id}: {', '.join(edited.event.payload['changes'])}")  # type: ignore[union-attr]
         if do_assign:
             commands.assign(session, directive_id, actor_id=actor_id, now=now)  # type: ignore[arg-type]
             console.print(f"Đã giao nhiệm vụ #{directive_id}.")

@@ -83,9 +83,13 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     assert again.code == 1 and "Thông báo này đã được nhập: #1 — số 90/TB-UBND ngày 19/04/2024" in again.err
     assert cli("ack", did, "--as", "Nguyễn Văn Tài").code == 0
     refused = cli("accept", did, "--as", "Nguyễn Văn Tài")
-    assert refused.code == 1 and "Lỗi:" in refused.err and "ReportAccepted is not allowed" in refused.err
+    assert refused.code == 1 and "Lỗi:" in refused.err and "may not record ReportAccepted" in refused.err
     assert cli("extend", did, "--as", "Nguyễn Văn Tài", "--to", "2024-06-30", "--reason", "Chờ thẩm định").code == 0
     assert cli("extend", did, "--as", "Lê Thị Thu", "--approve").code == 0
+    header = " ".join(cli("directive", "show", did).out.split())
+    assert "thời hạn 2024-06-30 (đã gia hạn; hạn ban đầu 31/05/2024 — “hoàn thành trước ngày 31/5/2024”)" in header
+    stranger = cli("ack", did, "--as", "Phạm Văn Pháp")  # already in progress, but not theirs: refused, not "no change"
+    assert stranger.code == 1 and "may not record Acknowledged" in stranger.err
     report = tmp_path / "bao-cao.pdf"
     report.write_bytes(b"%PDF-1.4 bao cao")
     leader = str(people["Nguyễn Văn Tài"])

@@ -98,6 +98,24 @@ def test_double_acknowledge_is_a_noop(session: Session, factory: Factory, world:
     second = commands.acknowledge(session, d.id, actor_id=world["focal"].id, now=T0)
     assert not first.noop and second.noop and second.event is None
     assert _events(session, d.id).count("Acknowledged") == 1
+    with pytest.raises(PermissionDenied):  # not "no change": a stranger has no say, whatever the state
+        commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
+    with pytest.raises(PermissionDenied):  # nor may the office acknowledge for the lead
+        commands.acknowledge(session, d.id, actor_id=world["office"].id, now=T0)
+
+
+def test_editing_a_draft_to_the_same_value_records_nothing(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.directive(world["stc"], deadline=dt.date(2024, 5, 31))
+    office = world["office"].id
+    changes = {"task": "Nội dung đã sửa", "deadline": dt.date(2024, 6, 28), "coordinators": ["Sở Tư pháp"]}
+    assert not commands.edit_draft(session, d.id, actor_id=office, now=T0, changes=changes).noop
+    again = commands.edit_draft(session, d.id, actor_id=office, now=T0, changes=dict(changes))
+    assert again.noop and _events(session, d.id) == ["Drafted", "DraftEdited"]
+    partly = commands.edit_draft(session, d.id, actor_id=office, now=T0, changes={**changes, "ref": "9"})
+    assert partly.event is not None and partly.event.payload["changes"] == {"ref": "9"}
+    assert session.get(Directive, d.id).deadline == dt.datetime(2024, 6, 28, 16, 59, 59, tzinfo=dt.UTC)  # type: ignore[union-attr]
+    with pytest.raises(InvalidInput, match="hơn 20 năm"):
+        commands.edit_draft(session, d.id, actor_id=office, now=T0, changes={"deadline": dt.date(9999, 12, 31)})
 
 
 def test_stale_writer_gets_a_conflict(app: App, factory: Factory, world: dict) -> None:
