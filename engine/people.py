@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from engine.errors import NotFound
 from engine.lifecycle import Actor
-from engine.models import Agency, Directive, Person, Role
+from engine.models import OPEN_STATES, Agency, Directive, Person, Role
 
 LEAD_ROLES = (Role.leader, Role.focal)
 OFFICE_ROLES = (Role.office, Role.supervisor)
@@ -106,3 +107,19 @@ def supervisor_of(session: Session, directive: Directive) -> Person | None:
     if agency is None or agency.supervisor_id is None:
         return None
     return session.get(Person, agency.supervisor_id)
+
+
+def unreached_directives(session: Session, ids: list[int] | None = None) -> list[Directive]:
+    """Open directives that no one in the directory receives (an agency without a reachable leader or
+    focal officer, or an unreachable named lead): the office's list to settle, shown in stats and digest."""
+    receivers = select(Person.agency_id).where(col(Person.role).in_(LEAD_ROLES), col(Person.reachable),
+                                               col(Person.agency_id).is_not(None))
+    unreachable = select(Person.id).where(col(Person.reachable).is_(False))
+    stmt = select(Directive).where(
+        col(Directive.state).in_(OPEN_STATES),
+        or_(and_(col(Directive.leader_id).is_(None), col(Directive.lead_agency_id).not_in(receivers)),
+            col(Directive.leader_id).in_(unreachable)),
+    )
+    if ids is not None:
+        stmt = stmt.where(col(Directive.id).in_(ids))
+    return list(session.exec(stmt.order_by(col(Directive.id))).all())

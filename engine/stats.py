@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.models import Agency, Directive, Notice, Person, State
+from engine.people import unreached_directives
 from engine.timeutil import end_of_local_day, local_date
 
 BUCKETS = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
@@ -20,6 +21,7 @@ BUCKET_LABELS = {
     "open_overdue": "Chưa hoàn thành, quá hạn",
     "no_deadline": "Không thời hạn",
     "due_soon": "Sắp đến hạn",
+    "no_recipient": "Không có người nhận",
 }
 COUNTED = (State.assigned, State.in_progress, State.reported, State.overdue, State.done)
 OPEN = (State.assigned, State.in_progress, State.reported, State.overdue)
@@ -36,6 +38,7 @@ class StatsRow:
     open_overdue: int
     no_deadline: int
     due_soon: int
+    no_recipient: int = 0  # open directives nobody in the directory receives (see people.unreached_directives)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -82,12 +85,16 @@ def compute_stats(
     if key_col is not None:
         stmt = stmt.group_by(key_col)
     names = _names(session, by)
+    unreached: dict[object, int] = {}
+    for d in unreached_directives(session):
+        key = getattr(d, keys[by].key) if by in keys else "all"
+        unreached[key] = unreached.get(key, 0) + 1
     rows = []
     for r in session.execute(stmt).mappings():
         key = r["key"] if key_col is not None else "all"
         name = names.get(key) or ("Toàn tỉnh" if key == "all" else "(chưa xác định)")
         rows.append(StatsRow(key="" if key is None else str(key), name=name, total=r["total"] or 0,
-                             **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}))
+                             **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}, no_recipient=unreached.get(key, 0)))
     rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
     return rows
 

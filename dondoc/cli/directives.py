@@ -210,6 +210,18 @@ def assign(directive_ids: list[int] = typer.Argument(..., help="One or more draf
     actor = _actor_id(person)
     with app.session() as session:
         _act_all(commands.assign_many(session, directive_ids, actor_id=actor, now=app.now()))
+        warn_unreached(session, directive_ids)
+
+
+def warn_unreached(session: Session, directive_ids: list[int]) -> None:
+    """After assigning: say which directives nobody will be told about, and what to do."""
+    from engine.people import unreached_directives
+    from engine.views import lead_name
+
+    for d in unreached_directives(session, list(directive_ids)):
+        console.print(f"[yellow]⚠ #{d.id}: {lead_name(session, d)} chưa có ai trong danh bạ nhận thông báo; "
+                      "nhiệm vụ nằm trong danh sách “không có người nhận” của Văn phòng "
+                      "(thêm người: dondoc people add TÊN --agency MÃ).[/yellow]")
 
 
 def register(app: typer.Typer) -> None:

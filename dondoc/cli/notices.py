@@ -9,7 +9,7 @@ import typer
 from sqlmodel import col, select
 
 from dondoc.cli.context import console, emit, parse_time, state
-from dondoc.cli.directives import directive_row
+from dondoc.cli.directives import directive_row, warn_unreached
 from engine import commands
 from engine.errors import InvalidInput
 from engine.ingest.service import IngestReport, assign_drafts, ingest_file
@@ -42,18 +42,19 @@ def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .d
 
 
 def _print_report(report: IngestReport, first: str | None = None) -> None:
-    if not report.created:
+    if report.created:
+        console.print(f"Đã nhập thông báo #{report.notice_id}: {len(report.drafts)} nhiệm vụ dự thảo.")
+        if report.assigned:
+            console.print(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+    else:
         console.print(f"Thông báo này đã được nhập: {first}; không lưu lại lần nữa.")
         if report.assigned:
             console.print(f"Đã giao tiếp {len(report.assigned)} nhiệm vụ còn là dự thảo.")
-        for directive_id, why in report.left_as_draft.items():
-            console.print(f"  #{directive_id} vẫn là dự thảo: {why}")
-        return
-    console.print(f"Đã nhập thông báo #{report.notice_id}: {len(report.drafts)} nhiệm vụ dự thảo.")
-    if report.assigned:
-        console.print(f"Đã giao {len(report.assigned)} nhiệm vụ.")
     for directive_id, why in report.left_as_draft.items():
         console.print(f"  #{directive_id} vẫn là dự thảo: {why}")
+    if report.assigned:
+        with state.get_app().session() as session:
+            warn_unreached(session, report.assigned)
 
 
 def ingest(
@@ -175,6 +176,7 @@ def review(
             report = IngestReport(notice_id=notice or 0, created=True, drafts=ids)  # type: ignore[arg-type]
             assign_drafts(session, report, now, actor_id=actor_id)  # type: ignore[arg-type]
             console.print(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+            warn_unreached(session, report.assigned)
             for did, why in report.left_as_draft.items():
                 console.print(f"  #{did} vẫn là dự thảo: {why}")
             return
@@ -198,6 +200,7 @@ def review(
         if do_assign:
             commands.assign(session, directive_id, actor_id=actor_id, now=now)  # type: ignore[arg-type]
             console.print(f"Đã giao nhiệm vụ #{directive_id}.")
+            warn_unreached(session, [directive_id])
 
 
 def register(app: typer.Typer) -> None:

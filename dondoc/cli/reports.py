@@ -16,12 +16,21 @@ def stats(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Statistics in the official buckets."""
+    from engine.people import unreached_directives
+    from engine.views import lead_name
+
     app = state.get_app()
     with app.session() as session:
         rows = compute_stats(session, app.now(), by=by, calendar=app.calendar)
+        unreached = [(d.id, d.ref, lead_name(session, d)) for d in unreached_directives(session)]
     columns = [("name", "Đơn vị"), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
-        "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon")]]
+        "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon", "no_recipient")]]
     emit([r.as_dict() for r in rows], columns, fmt, title="Tình hình thực hiện nhiệm vụ")
+    if unreached and fmt == "table":
+        console.print(f"[yellow]⚠ {len(unreached)} nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo:[/yellow] "
+                      + "; ".join(f"#{i} (mục {ref}, {lead})" for i, ref, lead in unreached[:20])
+                      + (" …" if len(unreached) > 20 else "")
+                      + ". Thêm lãnh đạo hoặc đầu mối: dondoc people add TÊN --agency MÃ.")
 
 
 def check() -> None:

@@ -276,3 +276,15 @@ def test_a_typed_deadline_lasts_until_the_end_of_its_day(cli: CLI, tmp_path: Pat
     assert overdue["payload"]["deadline"] == "2024-05-15T16:59:59+00:00"  # 23:59:59 local, not 00:00
     far = cli("extend", "2", "--as", "Lê Thị Thu", "--to", "14/06/2124")
     assert far.code == 1 and "hơn 20 năm" in far.err
+
+
+def test_assigning_to_an_agency_nobody_receives_warns_and_stats_list_it(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb7.txt", 98, "1. Giao Sở Tài chính rà soát dự toán.\n"
+                                               "2. Giao Tỉnh ủy Bắc Giang tổng hợp ý kiến.")
+    result = cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu")
+    assert result.code == 0 and "Đã giao 2 nhiệm vụ" in result.out
+    assert "⚠ #2: Tỉnh ủy Bắc Giang chưa có ai trong danh bạ nhận thông báo" in " ".join(result.out.split())
+    stats = _json(cli("stats", "--format", "json").out)
+    assert {r["name"]: r["no_recipient"] for r in stats} == {"Sở Tài chính": 0, "Tỉnh ủy Bắc Giang": 1}  # type: ignore[union-attr,index]
+    assert "1 nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo: #2" in " ".join(cli("stats").out.split())
