@@ -37,12 +37,22 @@ def read_directory(path: Path) -> dict[str, list[dict[str, Any]]]:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        agencies = [
-            {**row, "aliases": [a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()]}
-            for row in rows
-        ]
+        agencies = [{**row, "aliases": _csv_aliases(row.get("aliases"))} for row in rows]
         return {"agencies": agencies, "people": []}
     raise InvalidInput(f"{path}: unsupported directory format (use .yaml or .csv)")
+
+
+CLEAR = "-"  # in a CSV aliases field: remove every alias
+
+
+def _csv_aliases(field: str | None) -> list[str] | None:
+    """'A; B' → ['A', 'B']; an empty field means no change (None); '-' clears them."""
+    text = (field or "").strip()
+    if not text:
+        return None
+    if text == CLEAR:
+        return []
+    return [a.strip() for a in text.split(";") if a.strip()]
 
 
 def import_directory(session: Session, data: dict[str, list[dict[str, Any]]]) -> ImportReport:
@@ -60,7 +70,8 @@ def import_directory(session: Session, data: dict[str, list[dict[str, Any]]]) ->
         else:
             report.agencies_updated += 1
         agency.name, agency.kind = name, str(row.get("kind") or agency.kind or "so")
-        agency.aliases = [str(a) for a in row.get("aliases") or []]
+        if row.get("aliases") is not None:  # absent or empty in a CSV: keep what the directory has
+            agency.aliases = [str(a) for a in row["aliases"]]
         session.add(agency)
     session.flush()
     people_by_key: dict[str, Person] = {}

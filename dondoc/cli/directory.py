@@ -29,7 +29,11 @@ def agencies_list(fmt: str = FORMAT) -> None:
 def agencies_import(
     path: Path = typer.Argument(..., help="YAML (agencies + people) or CSV (code,name,kind,aliases)"),
 ) -> None:
-    """Import or update the directory from a file."""
+    """Import or update the directory from a file.
+
+    Agencies are matched by code. In a CSV, aliases are separated by ';'; an empty aliases field keeps
+    the agency's aliases as they are, '-' removes them all.
+    """
     data = read_directory(path)
     with state.get_app().session() as session:
         report = import_directory(session, data)

@@ -61,6 +61,11 @@ def test_import_replaces_and_extends_the_directory(cli: CLI, tmp_path: Path) -> 
     assert result.code == 0 and "1 cơ quan mới, 1 cập nhật" in result.out
     rows = {r["code"]: r for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
     assert rows["SDL"]["aliases"] == ["SDL", "Du lịch"] and rows["STC"]["name"] == "Sở Tài chính tỉnh"
+    csv.write_text("code,name,kind,aliases\nSDL,Sở Du lịch tỉnh,so,\nSTC,Sở Tài chính tỉnh,so,-\n", encoding="utf-8")
+    assert cli("agencies", "import", str(csv)).code == 0
+    rows = {r["code"]: r for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert rows["SDL"]["aliases"] == ["SDL", "Du lịch"] and rows["SDL"]["name"] == "Sở Du lịch tỉnh"  # empty: kept
+    assert rows["STC"]["aliases"] == []  # '-': cleared
     bad = tmp_path / "bad.yaml"
     bad.write_text("agencies:\n  - name: Thiếu mã\n", encoding="utf-8")
     result = cli("agencies", "import", str(bad))
