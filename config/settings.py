@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     agencies_file: Path = Field(DATA_DIR / "agencies.yaml", description="Default agency directory")
     policy_file: Path = Field(DATA_DIR / "policy.yaml", description="Reminder and escalation policy")
     office_name: str = Field("Văn phòng UBND tỉnh", description="Name shown for the office")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from engine.timeutil import valid_timezone
+
+        return valid_timezone(value)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
