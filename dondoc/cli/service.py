@@ -81,10 +81,13 @@ def run_cmd(
                                        help="Shift the clock by SECONDS (rehearsals and crash tests)"),
 ) -> None:
     """Run the whole service: scheduled flows on a local Prefect server, delivery, and the bot."""
+    from config.settings import Settings
+    from dondoc.runlock import hold_run_lock
     from dondoc.runtime import configure_logging, run
 
     if state.now_text:
         raise InvalidInput("a running service follows the real clock: drop --now/DONDOC_NOW (see --clock-offset)")
+    lock = hold_run_lock(Settings().data_dir)  # before anything starts: a second run refuses at once
     configure_logging()
     app = state.get_app()
     if clock_offset:
@@ -93,7 +96,10 @@ def run_cmd(
     with_bot = bot and app.settings.telegram_token is not None
     console.print("dondoc đang chạy — Ctrl-C để dừng." + ("" if with_bot else " (Không có token Telegram: "
                                                            "thông báo in ra màn hình.)"))
-    run(app, with_bot=with_bot, fast_interval=fast_interval)
+    try:
+        run(app, with_bot=with_bot, fast_interval=fast_interval)
+    finally:
+        lock.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -293,3 +293,17 @@ def test_assigning_to_an_agency_nobody_receives_warns_and_stats_list_it(cli: CLI
     stats = _json(cli("stats", "--format", "json").out)
     assert {r["name"]: r["no_recipient"] for r in stats} == {"Sở Tài chính": 0, "Tỉnh ủy Bắc Giang": 1}  # type: ignore[union-attr,index]
     assert "1 nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo: #2" in " ".join(cli("stats").out.split())
+
+
+def test_a_second_run_on_the_same_data_dir_refuses(cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dondoc.runlock import hold_run_lock
+
+    monkeypatch.delenv("DONDOC_NOW")
+    first = hold_run_lock(tmp_path / "data")  # the service already running
+    try:
+        result = cli("run", "--no-bot")
+        assert result.code == 1 and "dondoc run đang chạy trên thư mục dữ liệu" in result.err
+        assert f"tiến trình {__import__('os').getpid()}" in result.err
+    finally:
+        first.close()
+    hold_run_lock(tmp_path / "data").close()  # released with its holder
