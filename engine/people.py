@@ -112,12 +112,15 @@ def supervisor_of(session: Session, directive: Directive) -> Person | None:
 def unreached_directives(session: Session, ids: list[int] | None = None) -> list[Directive]:
     """Open directives that no one in the directory receives (an agency without a reachable leader or
     focal officer, or an unreachable named lead): the office's list to settle, shown in stats and digest."""
-    receivers = select(Person.agency_id).where(col(Person.role).in_(LEAD_ROLES), col(Person.reachable),
-                                               col(Person.agency_id).is_not(None))
-    unreachable = select(Person.id).where(col(Person.reachable).is_(False))
+    receiving = set(session.exec(select(Person.agency_id).where(col(Person.role).in_(LEAD_ROLES),
+                                                                col(Person.reachable))).all())
+    silent = [a for a in session.exec(select(Agency.id)).all() if a not in receiving]
+    unreachable = list(session.exec(select(Person.id).where(col(Person.reachable).is_(False))).all())
+    if not silent and not unreachable:  # the usual case: no scan of the directives at all
+        return []
     stmt = select(Directive).where(
         col(Directive.state).in_(OPEN_STATES),
-        or_(and_(col(Directive.leader_id).is_(None), col(Directive.lead_agency_id).not_in(receivers)),
+        or_(and_(col(Directive.lead_agency_id).in_(silent), col(Directive.leader_id).is_(None)),
             col(Directive.leader_id).in_(unreachable)),
     )
     if ids is not None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
-from engine.models import Agency, Directive, Notice, Person, State
+from engine.errors import InvalidInput
+from engine.models import Agency, Directive, Person, State
+from engine.notices import notice_labels
 from engine.people import unreached_directives
 from engine.timeutil import end_of_local_day, local_date
 
@@ -69,34 +73,71 @@ def due_soon_limit(now: dt.datetime, calendar: WorkCalendar, working_days: int =
     return end_of_local_day(calendar.add_working_days(local_date(now), working_days))
 
 
+def bucket_counts(
+    session: Session, now: dt.datetime, *, keys: Sequence[Any] = (), conditions: Sequence[Any] = (),
+    calendar: WorkCalendar | None = None,
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """One grouped query: (group key values, {total, bucket…: count}) over counted directives."""
+    exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
+    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
+    key_cols = [col(k).label(f"k{i}") for i, k in enumerate(keys)]
+    stmt = select(*key_cols, func.count().label("total"), *sums).select_from(Directive)
+    stmt = stmt.where(col(Directive.state).in_(COUNTED), *conditions)
+    if key_cols:
+        stmt = stmt.group_by(*(col(k) for k in keys))
+    out = []
+    for r in session.execute(stmt).mappings():
+        counts = {k: r[k] or 0 for k in ("total", *BUCKETS, "due_soon")}
+        out.append((tuple(r[f"k{i}"] for i in range(len(keys))), counts))
+    return out
+
+
+# What each grouping counts by. "leader" is the provincial leader answerable for the directive: the
+# person named as lead, else the Phó Chủ tịch supervising the lead agency.
+GROUPINGS: dict[str, tuple[Any, ...]] = {
+    "agency": (Directive.lead_agency_id,),
+    "leader": (Directive.leader_id, Directive.lead_agency_id),
+    "notice": (Directive.notice_id,),
+    "all": (),
+}
+GROUP_LABELS = {"agency": "Đơn vị chủ trì", "leader": "Lãnh đạo phụ trách", "notice": "Thông báo",
+                "all": "Phạm vi"}
+
+
 def compute_stats(
     session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None
 ) -> list[StatsRow]:
     """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
-    exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
-    keys = {"agency": Directive.lead_agency_id, "leader": Directive.leader_id, "notice": Directive.notice_id}
-    if by not in (*keys, "all"):
-        raise ValueError(f"unknown grouping '{by}' (agency, leader, notice, all)")
-    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
-    columns = [func.count().label("total"), *sums]
-    key_col = col(keys[by]) if by in keys else None
-    stmt = select(*([key_col.label("key")] if key_col is not None else []), *columns).select_from(Directive)
-    stmt = stmt.where(col(Directive.state).in_(COUNTED))
-    if key_col is not None:
-        stmt = stmt.group_by(key_col)
+    if by not in GROUPINGS:
+        raise InvalidInput(f"Không có cách thống kê “{by}”; chọn một trong: {', '.join(GROUPINGS)}.")
+    group = _group_of(session, by)
     names = _names(session, by)
+    totals: dict[object, dict[str, int]] = {}
+    for values, counts in bucket_counts(session, now, keys=GROUPINGS[by], calendar=calendar):
+        into = totals.setdefault(group(values), dict.fromkeys(counts, 0))
+        for k, n in counts.items():
+            into[k] += n
     unreached: dict[object, int] = {}
     for d in unreached_directives(session):
-        key = getattr(d, keys[by].key) if by in keys else "all"
+        key = group(tuple(getattr(d, c.key) for c in GROUPINGS[by]))
         unreached[key] = unreached.get(key, 0) + 1
     rows = []
-    for r in session.execute(stmt).mappings():
-        key = r["key"] if key_col is not None else "all"
+    for key, counts in totals.items():
         name = names.get(key) or ("Toàn tỉnh" if key == "all" else "(chưa xác định)")
-        rows.append(StatsRow(key="" if key is None else str(key), name=name, total=r["total"] or 0,
-                             **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}, no_recipient=unreached.get(key, 0)))
+        rows.append(StatsRow(key="" if key is None else str(key), name=name, **counts,
+                             no_recipient=unreached.get(key, 0)))
     rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
     return rows
+
+
+def _group_of(session: Session, by: str) -> Callable[[tuple[Any, ...]], object]:
+    """Maps the grouped key values to the group a row counts in."""
+    if by == "all":
+        return lambda values: "all"
+    if by != "leader":
+        return lambda values: values[0]
+    supervisors = {a.id: a.supervisor_id for a in session.exec(select(Agency)).all()}
+    return lambda values: values[0] if values[0] is not None else supervisors.get(values[1])
 
 
 def _names(session: Session, by: str) -> dict[object, str]:
@@ -106,7 +147,7 @@ def _names(session: Session, by: str) -> dict[object, str]:
     if by == "leader":
         return {p.id: p.name for p in session.exec(select(Person)).all()}
     if by == "notice":
-        return {n.id: n.number or n.title for n in session.exec(select(Notice)).all()}
+        return dict(notice_labels(session))
     return {}
 
 

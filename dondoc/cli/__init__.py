@@ -10,7 +10,7 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from dondoc.cli import directives, directory, notices, reports, service, telegram
-from dondoc.cli.context import err_console, state
+from dondoc.cli.context import console, err_console, state
 from engine.errors import DondocError, StorageUnavailable
 
 app = typer.Typer(
@@ -43,6 +43,8 @@ telegram.register(app)
 
 def main() -> None:
     """Console entry point: errors become one line on stderr and a non-zero exit (2: storage)."""
+    console.reset()
+    err_console.reset()
     try:
         app(standalone_mode=False)
     except StorageUnavailable as exc:

@@ -8,7 +8,7 @@ import typer
 
 from dondoc.cli.context import console, emit, state
 from engine.audit import check_projections
-from engine.stats import BUCKET_LABELS, compute_stats
+from engine.stats import BUCKET_LABELS, GROUP_LABELS, compute_stats
 
 
 def stats(
@@ -23,7 +23,7 @@ def stats(
     with app.session() as session:
         rows = compute_stats(session, app.now(), by=by, calendar=app.calendar)
         unreached = [(d.id, d.ref, lead_name(session, d)) for d in unreached_directives(session)]
-    columns = [("name", "Đơn vị"), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
+    columns = [("name", GROUP_LABELS[by]), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
         "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon", "no_recipient")]]
     emit([r.as_dict() for r in rows], columns, fmt, title="Tình hình thực hiện nhiệm vụ")
     if unreached and fmt == "table":

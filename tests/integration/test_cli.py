@@ -16,6 +16,7 @@ def cli(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.setenv("DONDOC_DATABASE_URL", db_url)
     monkeypatch.delenv("DONDOC_TELEGRAM_TOKEN", raising=False)
     monkeypatch.setenv("DONDOC_NOW", "2024-04-22T09:00:00+07:00")
+    monkeypatch.setenv("COLUMNS", "200")  # tables and lines unwrapped, as on a wide terminal
     return CLI(capsys, monkeypatch)
 
 
@@ -307,3 +308,17 @@ def test_a_second_run_on_the_same_data_dir_refuses(cli: CLI, tmp_path: Path, mon
     finally:
         first.close()
     hold_run_lock(tmp_path / "data").close()  # released with its holder
+
+
+def test_stats_by_leader_count_under_the_supervising_leader(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb8.txt", 99, "1. Giao Sở Tài chính rà soát dự toán.\n"
+                                               "2. Giao Sở Tư pháp thẩm định dự thảo Quyết định.\n"
+                                               "3. Giao Sở Kế hoạch và Đầu tư tổng hợp danh mục dự án.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    rows = {r["name"]: r["total"] for r in _json(cli("stats", "--by", "leader", "--format", "json").out)}  # type: ignore[union-attr,index]
+    assert rows == {"Phan Thế Tuấn": 2, "Mai Sơn": 1}  # STC and SKHĐT under one Phó Chủ tịch, STP under the other
+    assert "Lãnh đạo phụ trách" in cli("stats", "--by", "leader").out
+    assert "Thông báo" in cli("stats", "--by", "notice").out.splitlines()[2]
+    bad = cli("stats", "--by", "foo")
+    assert bad.code == 1 and "Không có cách thống kê “foo”" in bad.err
