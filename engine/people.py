@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from engine.errors import NotFound
 from engine.lifecycle import Actor
 from engine.models import OPEN_STATES, Agency, Directive, Person, Role
+from engine.text import name_key
 
 LEAD_ROLES = (Role.leader, Role.focal)
 OFFICE_ROLES = (Role.office, Role.supervisor)
@@ -22,10 +23,11 @@ def get_person(session: Session, person_id: int) -> Person:
 
 
 def find_person(session: Session, ref: str) -> Person:
-    """A person by id or exact name (case-insensitive)."""
-    if ref.isdigit():
+    """A person by id or exact name (NFC, case and spacing aside; '%' and '_' are plain characters)."""
+    if ref.strip().isdigit():
         return get_person(session, int(ref))
-    matches = session.exec(select(Person).where(col(Person.name).ilike(ref))).all()
+    wanted = name_key(ref)
+    matches = [p for p in session.exec(select(Person).order_by(col(Person.id))).all() if name_key(p.name) == wanted]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -39,10 +41,10 @@ def find_agency(session: Session, ref: str) -> Agency:
         agency = session.get(Agency, int(ref))
         if agency:
             return agency
-    needle = ref.strip().casefold()
-    for agency in session.exec(select(Agency)).all():
+    needle = name_key(ref)
+    for agency in session.exec(select(Agency).order_by(col(Agency.id))).all():
         names = [agency.code, agency.name, *agency.aliases]
-        if any(n.casefold() == needle for n in names):
+        if any(name_key(n) == needle for n in names):
             return agency
     raise NotFound(f"no agency '{ref}' in the directory (see: dondoc agencies list)")
 
@@ -87,11 +89,11 @@ def coordinator_people(session: Session, directive: Directive) -> list[Person]:
     """Leaders of the coordinating agencies that the directory knows."""
     if not directive.coordinators:
         return []
-    wanted = {c.casefold() for c in directive.coordinators}
+    wanted = {name_key(c) for c in directive.coordinators}
     agency_ids = [
         a.id
         for a in session.exec(select(Agency)).all()
-        if {a.name.casefold(), a.code.casefold(), *(x.casefold() for x in a.aliases)} & wanted
+        if {name_key(a.name), name_key(a.code), *(name_key(x) for x in a.aliases)} & wanted
     ]
     if not agency_ids:
         return []

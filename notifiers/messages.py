@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.notify import Notification
+from engine.text import safe_text
 from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase
 
 LIMIT = 4096  # Telegram's maximum message length
@@ -250,5 +251,5 @@ def render(notification: Notification) -> Rendered:
         if renderer is None:
             raise ValueError(f"no message template for notification kind '{notification.kind}'")
         rendered = renderer(notification)
-    return Rendered(nfc(rendered.text), rendered.buttons)
+    return Rendered(nfc(safe_text(rendered.text)), rendered.buttons)  # stored names and tasks made inert
 

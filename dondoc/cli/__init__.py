@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from dondoc.cli import directives, directory, notices, reports, service, telegram
 from dondoc.cli.context import console, err_console, state
 from engine.errors import DondocError, StorageUnavailable
+from engine.text import safe_text
 
 app = typer.Typer(
     name="dondoc",
@@ -70,5 +71,6 @@ def main() -> None:
 
 def _fail(message: str, code: int) -> None:
     """Print one line (whitespace folded, so driver messages stay on one line) and exit."""
-    err_console.print(f"[red]Lỗi:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]Lỗi:[/red] {escape(safe_text(' '.join(message.split())))}", highlight=False,
+                      soft_wrap=True)
     sys.exit(code)

@@ -8,10 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rich.table import Table
-
 from dondoc.bootstrap import App, Clock, bootstrap
 from engine.errors import InvalidInput
+from engine.text import safe_text
 from engine.timeutil import now_utc, parse_instant
 
 
@@ -70,6 +69,22 @@ def parse_time(text: str) -> dt.datetime:
     return parse_instant(text)
 
 
+def cell(value: Any) -> str:
+    """A value as a person reads it in a table: lists joined, nothing for None, controls made inert."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    return safe_text(str(value))
+
+
+def say(text: str, style: str | None = None) -> None:
+    """Print a line that may carry stored text (task, names): markup and control characters made inert."""
+    console.print(safe_text(text), style=style, markup=False, soft_wrap=True)
+
+
 def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt: str, title: str = "") -> None:
     """Print rows as a rich table or as JSON with stable keys."""
     if fmt == "json":
@@ -77,10 +92,13 @@ def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt
         return
     if fmt != "table":
         raise InvalidInput(f"unknown format '{fmt}' (table or json)")
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title or None, show_lines=False)
     cols = list(columns)
     for _, header in cols:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*["" if row.get(k) is None else str(row.get(k)) for k, _ in cols])
+        table.add_row(*[Text(cell(row.get(k))) for k, _ in cols])
     console.print(table)

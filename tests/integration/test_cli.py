@@ -70,7 +70,7 @@ def test_import_replaces_and_extends_the_directory(cli: CLI, tmp_path: Path) -> 
     bad = tmp_path / "bad.yaml"
     bad.write_text("agencies:\n  - name: Thiếu mã\n", encoding="utf-8")
     result = cli("agencies", "import", str(bad))
-    assert result.code == 1 and "'code' and 'name' are required" in result.err
+    assert result.code == 1 and "Mã của cơ quan thứ 1 không được để trống" in result.err
 
 
 def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
         (("directives", "list", "--agency", "Sở Không Tồn Tại"), "no agency 'Sở Không Tồn Tại'"),
         (("directives", "list", "--bucket", "late"), "unknown bucket 'late'"),
         (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
-        (("agencies", "import", "/nonexistent/a.yaml"), "file not found"),
+        (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp"),
         (("extract", "/nonexistent/tb.txt"), "tb.txt: no such file"),
     ],
 )
@@ -322,3 +322,39 @@ def test_stats_by_leader_count_under_the_supervising_leader(cli: CLI, tmp_path: 
     assert "Thông báo" in cli("stats", "--by", "notice").out.splitlines()[2]
     bad = cli("stats", "--by", "foo")
     assert bad.code == 1 and "Không có cách thống kê “foo”" in bad.err
+
+
+def test_names_are_matched_exactly_and_hostile_text_is_shown_inert(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    assert cli("people", "add", "Lê_Văn An", "--role", "office").code == 0
+    assert cli("people", "add", "Trần 100% Bình", "--role", "office").code == 0
+    refused = cli("people", "add", "Kẻ\x1b[2J\u202eLạ", "--role", "office")
+    assert refused.code == 1 and "ký tự điều khiển" in refused.err and len(refused.err.strip().splitlines()) == 1
+    notice = _notice(tmp_path / "tb9.txt", 100, "1. Giao Sở Tài chính rà soát dự toán.")
+    assert cli("ingest", str(notice), "--as", "Lê_Văn An").code == 0  # '_' is a plain letter, not a wildcard
+    hostile = "Rà soát \x1b[31mdự toán\u202e [bold]ngay[/bold]"
+    assert cli("review", "1", "--as", "trần 100%  bình", "--task", hostile).code == 0
+    for shown in (cli("directive", "show", "1").out, cli("directives", "list").out, cli("review").out):
+        assert "\x1b" not in shown and "\u202e" not in shown  # inert and visible, never interpreted
+        assert "Rà soát \ufffd[31mdự toán\ufffd [bold]ngay[/bold]" in shown  # and not read as markup either
+    for pattern in ("%", "Lê%", "L_ Thị Thu"):  # no LIKE: a pattern matches no one, let alone everyone
+        result = cli("review", "1", "--as", pattern, "--assign")
+        assert result.code == 1 and f"no person named '{pattern}'" in result.err
+
+
+def test_directory_files_cannot_blow_up(cli: CLI, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+                    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nagencies:\n  - {code: SDL, name: Sở Du lịch, aliases: *c}\n',
+                    encoding="utf-8")
+    result = cli("agencies", "import", str(bomb))
+    assert result.code == 1 and "bí danh YAML" in result.err
+    many = tmp_path / "many.yaml"
+    many.write_text("agencies:\n  - code: SDL\n    name: Sở Du lịch\n    aliases: [" + ", ".join(["x"] * 51) + "]\n",
+                    encoding="utf-8")
+    assert "51 tên khác, quá 50" in cli("agencies", "import", str(many)).err
+    long = tmp_path / "long.csv"
+    long.write_text("code,name,kind,aliases\nSDL," + "D" * 300 + ",so,\n", encoding="utf-8")
+    assert "quá 200 ký tự" in cli("agencies", "import", str(long)).err
+    codes = {r["code"] for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "SDL" not in codes  # nothing of a refused file is kept
