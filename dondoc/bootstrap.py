@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -16,6 +17,9 @@ from engine.db import make_engine, migrate
 from engine.notify import Notifier
 from engine.policy import Policy, load_policy
 from engine.timeutil import now_utc
+
+if TYPE_CHECKING:
+    from notifiers.telegram.notifier import TelegramNotifier
 
 Clock = Callable[[], dt.datetime]
 
@@ -66,9 +70,18 @@ def bootstrap(
 def default_notifier(settings: Settings) -> Notifier:
     """Telegram when a token is configured, else the console."""
     if settings.telegram_token is not None:
-        from notifiers.telegram_notifier import TelegramNotifier
+        from notifiers.telegram.notifier import TelegramNotifier
 
         return TelegramNotifier.from_settings(settings)
     from notifiers.console import ConsoleNotifier
 
     return ConsoleNotifier()
+
+
+def telegram_notifier(app: App) -> TelegramNotifier:
+    """The app's Telegram notifier, or one built from its settings (the bot sends through it)."""
+    from notifiers.telegram.notifier import TelegramNotifier
+
+    if isinstance(app.notifier, TelegramNotifier):
+        return app.notifier
+    return TelegramNotifier.from_settings(app.settings)

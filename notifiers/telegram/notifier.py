@@ -16,9 +16,9 @@ from telegram.request import HTTPXRequest
 from config.settings import Settings
 from engine.notify import Delivered, Notification, PermanentDeliveryError, TransientDeliveryError
 from notifiers.messages import render
-from notifiers.telegram_keyboards import action_keyboard
-from notifiers.telegram_logging import install_redaction, redact
-from notifiers.telegram_ratelimit import DondocRateLimiter, _seconds
+from notifiers.telegram.keyboards import action_keyboard
+from notifiers.telegram.ratelimit import DondocRateLimiter, _seconds
+from notifiers.telegram.redaction import install_redaction, redact
 
 log = logging.getLogger(__name__)
 PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "bot can't initiate")
