@@ -16,6 +16,7 @@ from engine.calendar import WorkCalendar
 from engine.db import make_engine, migrate
 from engine.notify import Notifier
 from engine.policy import Policy, load_policy
+from engine.redact import install_log_redaction, remember
 from engine.timeutil import now_utc
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def bootstrap(
 ) -> App:
     """Build the app: database (created or upgraded on first use), notifier and clock."""
     settings = settings or Settings()
+    protect_secrets(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.resolved_database_url)
     if migrate_db:
@@ -65,6 +67,13 @@ def bootstrap(
     policy = load_policy(settings.policy_file)
     return App(settings=settings, engine=engine, notifier=notifier, clock=clock or now_utc,
                calendar=policy.calendar(), policy=policy)
+
+
+def protect_secrets(settings: Settings) -> None:
+    """Mask the configured secrets in everything that leaves the process (stored errors, output, logs)."""
+    values = (settings.secret, settings.webhook_secret, settings.telegram_token)
+    remember(*(v.get_secret_value() for v in values if v is not None))
+    install_log_redaction()
 
 
 def default_notifier(settings: Settings) -> Notifier:

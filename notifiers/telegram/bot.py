@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from notifiers.telegram.drain import Drainer, drain_job, reschedule_snoozes
 from notifiers.telegram.handlers import install, set_commands
-from notifiers.telegram.notifier import TelegramNotifier
+from notifiers.telegram.notifier import TelegramNotifier, open_bot
 from notifiers.telegram.services import Services
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ async def run_bot(application: Application, stop_event: asyncio.Event, webhook: 
                   started: asyncio.Event | None = None) -> None:
     """Run an Application by polling (default) or webhook until `stop_event` is set (`started` once up)."""
     services: Services = application.bot_data["services"]
+    await open_bot(application.bot)  # a rejected token: TokenRejected, not PTB's text with the token in it
     async with application:
         await application.start()
         await set_commands(application, services)
