@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
@@ -111,7 +114,9 @@ def supervisor_of(session: Session, directive: Directive) -> Person | None:
     return session.get(Person, agency.supervisor_id)
 
 
-def unreached_directives(session: Session, ids: list[int] | None = None) -> list[Directive]:
+def unreached_directives(
+    session: Session, ids: list[int] | None = None, *, conditions: Sequence[Any] = ()
+) -> list[Directive]:
     """Open directives that no one in the directory receives (an agency without a reachable leader or
     focal officer, or an unreachable named lead): the office's list to settle, shown in stats and digest."""
     receiving = set(session.exec(select(Person.agency_id).where(col(Person.role).in_(LEAD_ROLES),
@@ -127,4 +132,4 @@ def unreached_directives(session: Session, ids: list[int] | None = None) -> list
     )
     if ids is not None:
         stmt = stmt.where(col(Directive.id).in_(ids))
-    return list(session.exec(stmt.order_by(col(Directive.id))).all())
+    return list(session.exec(stmt.where(*conditions).order_by(col(Directive.id))).all())

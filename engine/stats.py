@@ -12,21 +12,13 @@ from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.errors import InvalidInput
+from engine.labels import BUCKET_LABELS  # noqa: F401  (re-exported: the labels live in engine.labels)
 from engine.models import Agency, Directive, Person, State
 from engine.notices import notice_labels
 from engine.people import unreached_directives
 from engine.timeutil import end_of_local_day, local_date
 
 BUCKETS = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
-BUCKET_LABELS = {
-    "done_on_time": "Hoàn thành đúng hạn",
-    "done_late": "Hoàn thành quá hạn",
-    "open_in_time": "Chưa hoàn thành, trong hạn",
-    "open_overdue": "Chưa hoàn thành, quá hạn",
-    "no_deadline": "Không thời hạn",
-    "due_soon": "Sắp đến hạn",
-    "no_recipient": "Không có người nhận",
-}
 COUNTED = (State.assigned, State.in_progress, State.reported, State.overdue, State.done)
 OPEN = (State.assigned, State.in_progress, State.reported, State.overdue)
 
@@ -105,20 +97,23 @@ GROUP_LABELS = {"agency": "Đơn vị chủ trì", "leader": "Lãnh đạo phụ
 
 
 def compute_stats(
-    session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None
+    session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None,
+    conditions: Sequence[Any] = (),
 ) -> list[StatsRow]:
-    """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
+    """Counts per agency, leader, notice or overall ('all'), in the official buckets (of the directives
+    `conditions` select, all by default)."""
     if by not in GROUPINGS:
         raise InvalidInput(f"Không có cách thống kê “{by}”; chọn một trong: {', '.join(GROUPINGS)}.")
     group = _group_of(session, by)
     names = _names(session, by)
     totals: dict[object, dict[str, int]] = {}
-    for values, counts in bucket_counts(session, now, keys=GROUPINGS[by], calendar=calendar):
+    for values, counts in bucket_counts(session, now, keys=GROUPINGS[by], conditions=conditions,
+                                        calendar=calendar):
         into = totals.setdefault(group(values), dict.fromkeys(counts, 0))
         for k, n in counts.items():
             into[k] += n
     unreached: dict[object, int] = {}
-    for d in unreached_directives(session):
+    for d in unreached_directives(session, conditions=conditions):
         key = group(tuple(getattr(d, c.key) for c in GROUPINGS[by]))
         unreached[key] = unreached.get(key, 0) + 1
     rows = []

