@@ -25,7 +25,7 @@ from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
 from engine.policy import Policy
-from engine.projection import PROJECTED, apply_event, created_payload
+from engine.projection import PROJECTED, apply_event, created_payload, index
 from engine.schedule import next_check_at, notification_time
 
 
@@ -378,6 +378,7 @@ def add_draft(session: Session, directive: Directive, now: dt.datetime, *, actor
     directive.version = 1
     directive.created_at = directive.updated_at = now
     directive.next_check_at = None
+    index(directive)
     session.add(directive)
     session.flush()
     session.add(DirectiveEvent(

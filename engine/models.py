@@ -67,12 +67,23 @@ class Person(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True, index=True)
     )
     reachable: bool = True
+    active: bool = Field(default=True, description="False once removed from the directory; history keeps them")
 
 
 class BindingCode(SQLModel, table=True):
     """A one-time deep-link code that binds a Telegram chat to a person."""
 
     code: str = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: dt.datetime = _utc_col(nullable=False)
+    expires_at: dt.datetime = _utc_col(nullable=False)
+    used_at: dt.datetime | None = _utc_col()
+
+
+class LoginToken(SQLModel, table=True):
+    """A one-time web login link; only the hash of its token is stored."""
+
+    token_hash: str = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: dt.datetime = _utc_col(nullable=False)
     expires_at: dt.datetime = _utc_col(nullable=False)
@@ -132,6 +143,7 @@ class Directive(SQLModel, table=True):
     overdue_at: dt.datetime | None = _utc_col()
     done_at: dt.datetime | None = _utc_col()
     cancelled_at: dt.datetime | None = _utc_col()
+    search_text: str = Field(default="", description="Folded ref, lead, task …: see engine.search")
 
 
 class DirectiveEvent(SQLModel, table=True):

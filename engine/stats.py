@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, or_
 from sqlmodel import Session, col, select
@@ -66,28 +68,41 @@ def due_soon_limit(now: dt.datetime, calendar: WorkCalendar, working_days: int =
     return end_of_local_day(calendar.add_working_days(local_date(now), working_days))
 
 
+def bucket_counts(
+    session: Session, now: dt.datetime, *, keys: Sequence[Any] = (), conditions: Sequence[Any] = (),
+    calendar: WorkCalendar | None = None,
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """One grouped query: (group key values, {total, bucket…: count}) over counted directives."""
+    exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
+    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
+    key_cols = [col(k).label(f"k{i}") for i, k in enumerate(keys)]
+    stmt = select(*key_cols, func.count().label("total"), *sums).select_from(Directive)
+    stmt = stmt.where(col(Directive.state).in_(COUNTED), *conditions)
+    if key_cols:
+        stmt = stmt.group_by(*(col(k) for k in keys))
+    out = []
+    for r in session.execute(stmt).mappings():
+        counts = {k: r[k] or 0 for k in ("total", *BUCKETS, "due_soon")}
+        out.append((tuple(r[f"k{i}"] for i in range(len(keys))), counts))
+    return out
+
+
 def compute_stats(
-    session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None
+    session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None,
+    conditions: Sequence[Any] = (),
 ) -> list[StatsRow]:
     """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
-    exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
     keys = {"agency": Directive.lead_agency_id, "leader": Directive.leader_id, "notice": Directive.notice_id}
     if by not in (*keys, "all"):
         raise ValueError(f"unknown grouping '{by}' (agency, leader, notice, all)")
-    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
-    columns = [func.count().label("total"), *sums]
-    key_col = col(keys[by]) if by in keys else None
-    stmt = select(*([key_col.label("key")] if key_col is not None else []), *columns).select_from(Directive)
-    stmt = stmt.where(col(Directive.state).in_(COUNTED))
-    if key_col is not None:
-        stmt = stmt.group_by(key_col)
+    grouped = bucket_counts(session, now, keys=[keys[by]] if by in keys else [], conditions=conditions,
+                            calendar=calendar)
     names = _names(session, by)
     rows = []
-    for r in session.execute(stmt).mappings():
-        key = r["key"] if key_col is not None else "all"
+    for key_values, counts in grouped:
+        key = key_values[0] if key_values else "all"
         name = names.get(key) or ("Toàn tỉnh" if key == "all" else "(chưa xác định)")
-        rows.append(StatsRow(key="" if key is None else str(key), name=name, total=r["total"] or 0,
-                             **{k: r[k] or 0 for k in (*BUCKETS, "due_soon")}))
+        rows.append(StatsRow(key="" if key is None else str(key), name=name, **counts))
     rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
     return rows
 
