@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,11 @@ def _day(value: dt.datetime | None) -> str:
     return local(value).format("DD/MM/YYYY") if value else ""
 
 
-def directive_rows(session: Session, now: dt.datetime) -> list[dict[str, Any]]:
+def directive_rows(session: Session, now: dt.datetime, conditions: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Every assigned directive (drafts and cancelled ones are not tracked) as a row of Vietnamese cells."""
     notices = {n.id: n.number or n.title for n in session.exec(select(Notice)).all()}
     agencies = {a.id: a.name for a in session.exec(select(Agency)).all()}
-    stmt = select(Directive).where(col(Directive.state).not_in((State.draft, State.cancelled)))
+    stmt = select(Directive).where(col(Directive.state).not_in((State.draft, State.cancelled)), *conditions)
     rows = []
     for d in session.exec(stmt.order_by(col(Directive.notice_id), col(Directive.id))).all():
         bucket = bucket_of(d, now)
@@ -48,9 +49,13 @@ def directive_rows(session: Session, now: dt.datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def export(session: Session, path: Path, now: dt.datetime, calendar: WorkCalendar) -> int:
-    """Write directives (and, in .xlsx, statistics per agency and the audit trail); returns the row count."""
-    rows = directive_rows(session, now)
+def export(session: Session, path: Path, now: dt.datetime, calendar: WorkCalendar,
+           conditions: Sequence[Any] = ()) -> int:
+    """Write directives (and, in .xlsx, statistics per agency and the audit trail); returns the row count.
+
+    `conditions` (engine.queries.conditions of a filter) limit every sheet to the directives they select.
+    """
+    rows = directive_rows(session, now, conditions)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
@@ -64,12 +69,14 @@ def export(session: Session, path: Path, now: dt.datetime, calendar: WorkCalenda
     sheet = book.active
     sheet.title = "Nhiệm vụ"
     _table(sheet, [label for _, label in DIRECTIVE_COLUMNS], [[r[k] for k, _ in DIRECTIVE_COLUMNS] for r in rows])
-    stats = compute_stats(session, now, by="agency", calendar=calendar)
+    stats = compute_stats(session, now, by="agency", calendar=calendar, conditions=conditions)
     _table(book.create_sheet("Thống kê"), ["Đơn vị chủ trì", "Tổng", *(BUCKET_LABELS[b] for b in BUCKETS),
                                            BUCKET_LABELS["due_soon"]],
            [[s.name, s.total, *(getattr(s, b) for b in BUCKETS), s.due_soon] for s in stats])
-    events = session.exec(select(DirectiveEvent).order_by(col(DirectiveEvent.directive_id),
-                                                          col(DirectiveEvent.seq))).all()
+    ids = {r["id"] for r in rows}
+    events = [e for e in session.exec(select(DirectiveEvent).order_by(col(DirectiveEvent.directive_id),
+                                                                      col(DirectiveEvent.seq))).all()
+              if not conditions or e.directive_id in ids]
     _table(book.create_sheet("Lịch sử"), ["Nhiệm vụ", "#", "Sự kiện", "Người thực hiện", "Thời điểm"],
            [[e.directive_id, e.seq, e.type, e.actor, local(e.at).format("DD/MM/YYYY HH:mm")] for e in events])
     book.save(path)

@@ -18,7 +18,14 @@ from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
-from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.errors import (
+    ConcurrencyConflict,
+    DondocError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
 from engine.events import Event
 from engine.lifecycle import transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
@@ -234,6 +241,35 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
 
 def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     begin_write(session)
+    return _run(session, cmd, now)
+
+
+def handle_all(session: Session, cmds: list[Command], now: dt.datetime) -> list[Outcome]:
+    """Run several commands in one transaction: every one is recorded, or none (the error names the directive)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    current: Command | None = None
+    try:
+        begin_write(session)
+        outcomes = []
+        for current in cmds:
+            outcomes.append(_run(session, current, now))
+        session.commit()
+        return outcomes
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise ConcurrencyConflict("a directive was changed by someone else at the same time; look again and retry") \
+            from exc
+    except DondocError as exc:
+        session.rollback()
+        exc.directive_id = current.directive_id if current else None  # type: ignore[attr-defined]
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _run(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     actor_id = getattr(cmd, "actor_id", None)
     directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
@@ -394,6 +430,11 @@ def add_draft(session: Session, directive: Directive, now: dt.datetime, *, actor
 def assign(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime) -> Outcome:
     """Assign a reviewed draft."""
     return handle(session, AssignDirective(directive_id, actor_id), now)
+
+
+def assign_many(session: Session, directive_ids: list[int], *, actor_id: int, now: dt.datetime) -> list[Outcome]:
+    """Assign several drafts in one transaction: all or none."""
+    return handle_all(session, [AssignDirective(i, actor_id) for i in directive_ids], now)
 
 
 def acknowledge(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime) -> Outcome:

@@ -74,17 +74,11 @@ def _outbox_key(token: str, person_id: int) -> str:
 
 def redeem_login_token(session: Session, token: str, now: dt.datetime) -> Person:
     """The person the token logs in, marking it used; LoginError if it is unknown, used or expired."""
-    if not token or len(token) > 128:
-        raise LoginError("Đường liên kết đăng nhập không đúng.")
     try:
         begin_write(session)
+        peek_login_token(session, token, now)
         row = session.get(LoginToken, _digest(token), populate_existing=True)
-        if row is None:
-            raise LoginError("Đường liên kết đăng nhập không đúng. Vui lòng yêu cầu một đường liên kết mới.")
-        if row.used_at is not None:
-            raise LoginError("Đường liên kết này đã được sử dụng. Mỗi đường liên kết chỉ dùng được một lần.")
-        if row.expires_at <= now:
-            raise LoginError("Đường liên kết đã hết hạn (hiệu lực 15 phút). Vui lòng yêu cầu một đường liên kết mới.")
+        assert row is not None
         claimed = session.execute(update(LoginToken).where(col(LoginToken.token_hash) == row.token_hash,
                                                            col(LoginToken.used_at).is_(None)).values(used_at=now))
         if claimed.rowcount != 1:
@@ -98,3 +92,18 @@ def redeem_login_token(session: Session, token: str, now: dt.datetime) -> Person
     except BaseException:
         session.rollback()
         raise
+
+
+def peek_login_token(session: Session, token: str, now: dt.datetime) -> Person:
+    """The person a still-usable token would log in, without using it (link previews must not spend it)."""
+    row = session.get(LoginToken, _digest(token)) if token and len(token) <= 128 else None
+    if row is None:
+        raise LoginError("Đường liên kết đăng nhập không đúng. Vui lòng yêu cầu một đường liên kết mới.")
+    if row.used_at is not None:
+        raise LoginError("Đường liên kết này đã được sử dụng. Mỗi đường liên kết chỉ dùng được một lần.")
+    if row.expires_at <= now:
+        raise LoginError("Đường liên kết đã hết hạn (hiệu lực 15 phút). Vui lòng yêu cầu một đường liên kết mới.")
+    person = get_person(session, row.person_id)
+    if not person.active:
+        raise LoginError("Tài khoản này không còn trong danh bạ.")
+    return person

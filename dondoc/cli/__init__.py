@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from dondoc.cli import directives, directory, notices, reports, service, telegram
+from dondoc.cli import directives, directory, notices, reports, service, telegram, web
 from dondoc.cli.context import err_console, state
 from engine.errors import DondocError, StorageUnavailable
 
@@ -39,6 +39,7 @@ reports.register(app)
 notices.register(app)
 service.register(app)
 telegram.register(app)
+web.register(app)
 
 
 def main() -> None:
