@@ -153,7 +153,7 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
     """The event's payload; validates the command's own input (after the transition and the actor)."""
     match cmd:
         case AssignDirective():
-            if directive.lead_agency_id is None and directive.leader_id is None:
+            if not has_lead(directive):
                 raise InvalidInput(
                     f"directive {directive.id} has no resolved lead; set one first "
                     f"(dondoc review {directive.id} --lead …)"
@@ -190,6 +190,11 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
                 return {"new_deadline": pending["new_deadline"], "requested": True}
             return {"new_deadline": _iso(new), "requested": bool(pending)}
     return {}
+
+
+def has_lead(directive: Directive) -> bool:
+    """Whether the draft's lead is resolved to the directory (an agency or a person): it can be assigned."""
+    return directive.lead_agency_id is not None or directive.leader_id is not None
 
 
 EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",

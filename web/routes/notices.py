@@ -84,7 +84,9 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     flash = request.session.pop("flash", None)
     return render(request, "notice.html", nav="notices", person=person, notice=notice, directives=directives,
                   parts=parts, quoted=quoted, candidates=list(getattr(notice, "candidates", None) or []),
-                  flash=flash, drafts=[d for d in directives if d.state == State.draft], **lead_choices(session))
+                  flash=flash, drafts=[d for d in directives if d.state == State.draft],
+                  ready=[d for d in directives if d.state == State.draft and commands.has_lead(d)],
+                  **lead_choices(session))
 
 
 def _draft(session: Session, directive_id: int) -> Directive:
@@ -169,8 +171,8 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
     form = await request.form()
     app = dondoc(request)
     drafts = [d.id for d in notice_directives(session, notice_id) if d.state == State.draft]
-    if form.get("all"):
-        ids = drafts
+    if form.get("all"):  # every draft whose lead is settled; the others wait for the office's choice
+        ids = [d.id for d in notice_directives(session, notice_id) if d.state == State.draft and commands.has_lead(d)]
     else:
         chosen = {int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()}
         ids = [i for i in drafts if i in chosen]
@@ -182,7 +184,9 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
     except DondocError as exc:
         request.session["flash"] = {"error": explain(exc) + " Chưa giao nhiệm vụ nào."}
     else:
-        request.session["flash"] = {"ok": f"Đã giao {len(ids)} nhiệm vụ."}
+        left = len(drafts) - len(ids)
+        request.session["flash"] = {"ok": f"Đã giao {len(ids)} nhiệm vụ." + (
+            f" Còn {left} dự thảo chưa giao." if left else "")}
     return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
 
 
