@@ -230,6 +230,10 @@ def bot_tasks(app: App) -> list[ExtraTask]:
     """The Telegram bot as an extra task when a token is configured, else nothing."""
     if app.settings.telegram_token is None:
         return []
-    from notifiers.telegram_bot import bot_task
+    from dondoc.bootstrap import telegram_notifier
+    from notifiers.telegram.bot import build_application, run_bot
 
-    return [bot_task]
+    async def telegram_bot(app: App, stop_event: asyncio.Event) -> None:
+        await run_bot(build_application(app, telegram_notifier(app)), stop_event)
+
+    return [telegram_bot]

@@ -4,7 +4,7 @@ updates the projection and queues notifications."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -34,6 +34,7 @@ from engine.people import actor_kinds, coordinator_people, get_person, lead_peop
 from engine.policy import Policy
 from engine.projection import PROJECTED, apply_event, created_payload, index
 from engine.schedule import next_check_at, notification_time
+from engine.timeutil import end_of_local_day, local, parse_instant, utc
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class MarkOverdue:
 class RequestExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime
+    new_deadline: dt.datetime | dt.date  # a date: the end of that local day
     reason: str = ""
 
 
@@ -94,7 +95,7 @@ class RequestExtension:
 class GrantExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime | None = None  # None: as requested
+    new_deadline: dt.datetime | dt.date | None = None  # None: as requested; a date: the end of that day
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
             bad = set(changes) - EDITABLE
             if bad:
                 raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
+            if changes.get("deadline") is not None:
+                changes = {**changes, "deadline": typed_deadline(changes["deadline"], now)}
             return {"changes": _jsonable(changes)}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
@@ -176,14 +179,16 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
             return {"reason": reason}
         case MarkOverdue():
             return {"deadline": _iso(directive.deadline)}
-        case RequestExtension(new_deadline=new, reason=reason):
+        case RequestExtension(new_deadline=typed, reason=reason):
+            new = typed_deadline(typed, now)
             if directive.deadline is not None and new <= directive.deadline:
                 raise InvalidInput("the requested deadline must be later than the current one")
             if new <= now:
                 raise InvalidInput("the requested deadline is already past")
             return {"new_deadline": _iso(new), "reason": reason}
-        case GrantExtension(new_deadline=new):
+        case GrantExtension(new_deadline=typed):
             pending = directive.pending_extension
+            new = None if typed is None else typed_deadline(typed, now)
             if new is None:
                 if not pending:
                     raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
@@ -195,6 +200,24 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
 def has_lead(directive: Directive) -> bool:
     """Whether the draft's lead is resolved to the directory (an agency or a person): it can be assigned."""
     return directive.lead_agency_id is not None or directive.leader_id is not None
+
+
+SANE_YEARS = 20  # a typed deadline further than this from today is a typing mistake
+
+
+def typed_deadline(value: dt.datetime | dt.date | str, now: dt.datetime) -> dt.datetime:
+    """A deadline given by a person (CLI, bot, web) as an instant: a date is the end of that local day,
+    text goes through the one typed-date parser; InvalidInput when it is more than 20 years from now."""
+    if isinstance(value, str):
+        moment = parse_instant(value)
+    elif isinstance(value, dt.datetime):
+        moment = utc(value)
+    else:
+        moment = end_of_local_day(value)
+    if abs(moment - now) > dt.timedelta(days=365.25 * SANE_YEARS):
+        raise InvalidInput(f"Thời hạn {local(moment).format('DD/MM/YYYY')} cách hôm nay hơn {SANE_YEARS} năm; "
+                           "kiểm tra lại năm đã nhập.")
+    return moment
 
 
 EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",
@@ -230,9 +253,9 @@ def _load_with_actor(session: Session, directive_id: int, actor_id: int | None) 
 
 def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     """Run one command in one transaction; raise a DondocError if it is not allowed."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    _aware(now)
     try:
+        begin_write(session)
         outcome = _handle(session, cmd, now)
         session.commit()
         return outcome
@@ -244,37 +267,43 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
         raise
 
 
-def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
-    begin_write(session)
-    return _run(session, cmd, now)
+def handle_all(session: Session, cmds: Sequence[Command], now: dt.datetime) -> list[Outcome]:
+    """Run several commands in one transaction: all of them take effect, or none does.
 
-
-def handle_all(session: Session, cmds: list[Command], now: dt.datetime) -> list[Outcome]:
-    """Run several commands in one transaction: every one is recorded, or none (the error names the directive)."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    A refusal names the directive it stopped at; a concurrent writer makes the whole batch a conflict.
+    """
+    _aware(now)
+    outcomes: list[Outcome] = []
     current: Command | None = None
     try:
         begin_write(session)
-        outcomes = []
         for current in cmds:
-            outcomes.append(_run(session, current, now))
+            outcomes.append(_handle(session, current, now))
         session.commit()
         return outcomes
     except (StaleDataError, IntegrityError) as exc:
         session.rollback()
-        raise ConcurrencyConflict("a directive was changed by someone else at the same time; look again and retry") \
-            from exc
+        raise ConcurrencyConflict(
+            f"Nhiệm vụ #{current.directive_id if current else '?'} vừa được người khác cập nhật; "
+            "không thay đổi nhiệm vụ nào, hãy xem lại rồi thử lại."
+        ) from exc
     except DondocError as exc:
         session.rollback()
-        exc.directive_id = current.directive_id if current else None  # type: ignore[attr-defined]
+        if current is not None and len(cmds) > 1:
+            exc.args = (f"Nhiệm vụ #{current.directive_id}: {exc} — không thay đổi nhiệm vụ nào.",)
         raise
     except BaseException:
         session.rollback()
         raise
 
 
-def _run(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
+def _aware(now: dt.datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+
+def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
+    """Check and apply one command inside the caller's write transaction (no commit)."""
     actor_id = getattr(cmd, "actor_id", None)
     directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
@@ -437,11 +466,6 @@ def assign(session: Session, directive_id: int, *, actor_id: int, now: dt.dateti
     return handle(session, AssignDirective(directive_id, actor_id), now)
 
 
-def assign_many(session: Session, directive_ids: list[int], *, actor_id: int, now: dt.datetime) -> list[Outcome]:
-    """Assign several drafts in one transaction: all or none."""
-    return handle_all(session, [AssignDirective(i, actor_id) for i in directive_ids], now)
-
-
 def acknowledge(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime) -> Outcome:
     """The lead confirms receipt."""
     return handle(session, AcknowledgeDirective(directive_id, actor_id), now)
@@ -490,6 +514,17 @@ def deny_extension(session: Session, directive_id: int, *, actor_id: int, now: d
 def cancel(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, reason: str = "") -> Outcome:
     """The office cancels a directive."""
     return handle(session, CancelDirective(directive_id, actor_id, reason), now)
+
+
+def assign_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime) -> list[Outcome]:
+    """Assign several drafts in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [AssignDirective(i, actor_id) for i in dict.fromkeys(directive_ids)], now)
+
+
+def cancel_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime,
+                reason: str = "") -> list[Outcome]:
+    """Cancel several directives in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [CancelDirective(i, actor_id, reason) for i in dict.fromkeys(directive_ids)], now)
 
 
 def edit_draft(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.timeutil import UTCDateTime
@@ -101,7 +101,11 @@ class Notice(SQLModel, table=True):
     date: dt.date | None = None
     meeting_date: dt.date | None = None
     source_name: str = ""
-    source_hash: str = Field(unique=True, index=True, description="sha256 of the file; ingesting twice adds nothing")
+    source_hash: str = Field(index=True, description="sha256 of the file as received")
+    content_hash: str | None = Field(default=None, index=True,
+                                     description="sha256 of the normalised text: the same notice in any format")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""),
+                      description="The notice's text as read (the directives quote it)")
     created_at: dt.datetime = _utc_col(nullable=False)
 
 

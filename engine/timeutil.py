@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 import pendulum
@@ -68,14 +69,36 @@ def local_date(value: dt.datetime, tz: str = LOCAL_TZ) -> dt.date:
     return local(value, tz).date()
 
 
+# 30/06/2024, 30-6-2024, 30.06.2024, optionally followed by a time: 14:30, 14h30, 14:30:00.
+_DAY_MONTH_YEAR = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?"
+)
+_FORMATS = "30/06/2024 hoặc 2024-06-30, có thể kèm giờ: 30/06/2024 14:30"
+
+
 def parse_instant(text: str, tz: str = LOCAL_TZ) -> dt.datetime:
-    """Parse an ISO date or datetime typed by a user; naive values are local time."""
+    """A date or date-time typed by a person, as an aware UTC instant: the one parser every driver uses.
+
+    ISO (2024-06-30, 2024-06-30T14:30, with an offset or Z) or dd/mm/yyyy [HH:MM]. A date alone means
+    the end of that local day (23:59:59, as deadlines read from notices); a date-time keeps its time
+    (naive ones are local). InvalidInput, in Vietnamese, for anything else or a day that does not exist.
+    """
+    from engine.errors import InvalidInput
+
+    cleaned = " ".join(text.split())
     try:
-        parsed = pendulum.parse(text, tz=tz, strict=False)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise ValueError(f"'{text}' is not a valid date/time (ISO 8601 expected, e.g. 2024-05-31)") from exc
-    if isinstance(parsed, pendulum.DateTime):
-        return utc(parsed)
-    if isinstance(parsed, pendulum.Date):
-        return end_of_local_day(parsed, tz)
-    raise ValueError(f"'{text}' is not a date/time")
+        match = _DAY_MONTH_YEAR.fullmatch(cleaned)
+        if match:
+            day, month, year, hour, minute, second = match.groups()
+            date = dt.date(int(year), int(month), int(day))
+            if hour is None:
+                return end_of_local_day(date, tz)
+            return end_of_local_day(date, tz, dt.time(int(hour), int(minute), int(second or 0)))
+        if len(cleaned) == 10:
+            return end_of_local_day(dt.date.fromisoformat(cleaned), tz)
+        moment = dt.datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(f"“{cleaned}” không phải ngày giờ hợp lệ; nhập theo dạng {_FORMATS}.") from None
+    if moment.tzinfo is None:
+        return end_of_local_day(moment.date(), tz, moment.time().replace(microsecond=0))
+    return utc(moment)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from engine.datetext import parse_requested_deadline
 from engine.errors import InvalidInput
 from engine.queries import DirectiveFilter
+from engine.timeutil import local_date, parse_instant
 
-_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 FILTER_FIELDS = ("state", "bucket", "agency", "leader", "supervisor", "notice", "from", "to",
                  "assigned_from", "assigned_to", "q")
 
@@ -33,26 +30,20 @@ def optional_id(form: Mapping[str, Any], name: str, what: str) -> int | None:
 
 
 def day(raw: str, what: str) -> dt.date | None:
-    """A calendar day typed as dd/mm/yyyy (or ISO from a date picker); None when empty."""
+    """A calendar day typed as dd/mm/yyyy (or ISO), read by the engine's one parser; None when empty."""
     if not raw.strip():
         return None
-    m = _DAY.match(raw)
-    parts = (int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
-    if parts is None and (iso := _ISO.match(raw)):
-        parts = (int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-    if parts is None:
-        raise InvalidInput(f"{what}: “{raw.strip()}” không đúng dạng ngày/tháng/năm (ví dụ 30/06/2024).")
     try:
-        return dt.date(*parts)
-    except ValueError:
-        raise InvalidInput(f"{what}: ngày {raw.strip()} không tồn tại.") from None
+        return local_date(parse_instant(raw))
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
 
 
-def deadline(raw: str, now: dt.datetime) -> dt.datetime:
-    """A new deadline typed by the office, read by the engine's parser (30/6/2024, 30/6, cuối tháng 6)."""
+def deadline(raw: str) -> str:
+    """A new deadline as typed; the command reads it with the engine's parser and refuses what is wrong."""
     if not raw.strip():
         raise InvalidInput("Vui lòng nhập hạn mới (ví dụ 30/06/2024).")
-    return parse_requested_deadline(raw, now)
+    return raw.strip()
 
 
 def directive_filter(params: Mapping[str, Any]) -> DirectiveFilter:

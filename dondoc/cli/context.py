@@ -48,11 +48,8 @@ state = _State()
 
 
 def parse_time(text: str) -> dt.datetime:
-    """A user-typed date/time, or InvalidInput naming the problem."""
-    try:
-        return parse_instant(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    """A typed date (the end of that local day) or date-time; InvalidInput naming the problem."""
+    return parse_instant(text)
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt: str, title: str = "") -> None:

@@ -32,7 +32,8 @@ def _fmt_time(value: Any) -> str | None:
 def directive_row(d: Directive, notice: Notice | None, now: Any) -> dict[str, Any]:
     """A directive as a flat dict with stable keys (the JSON listing contract)."""
     return {
-        "id": d.id, "notice": notice.number if notice else None, "ref": d.ref, "task": d.task, "lead": d.lead,
+        "id": d.id, "notice_id": d.notice_id, "notice": notice.number if notice else None, "ref": d.ref,
+        "task": d.task, "lead": d.lead,
         "lead_agency_id": d.lead_agency_id, "coordinators": d.coordinators, "report_to": d.report_to,
         "state": d.state.value, "deadline": local(d.deadline).date().isoformat() if d.deadline else None,
         "deadline_text": d.deadline_text, "deadline_kind": d.deadline_kind, "recurrence": d.recurrence,
@@ -106,6 +107,10 @@ def _act(command: commands.Command) -> None:
     app = state.get_app()
     with app.session() as session:
         outcome = commands.handle(session, command, app.now())
+    _print_outcome(outcome)
+
+
+def _print_outcome(outcome: commands.Outcome) -> None:
     d = outcome.directive
     if outcome.noop:
         console.print(f"Không có thay đổi: nhiệm vụ #{d.id} đã ở trạng thái {d.state.value}.")
@@ -180,17 +185,26 @@ def extend(directive_id: int = typer.Argument(...), person: str = AS,
         _act(commands.RequestExtension(directive_id, actor, new, reason))
 
 
-def cancel(directive_id: int = typer.Argument(...), person: str = AS,
+def _act_all(outcomes: list[commands.Outcome]) -> None:
+    for outcome in outcomes:
+        _print_outcome(outcome)
+
+
+def cancel(directive_ids: list[int] = typer.Argument(..., help="One or more directive ids"), person: str = AS,
            reason: str = typer.Option("", "--reason")) -> None:
-    """Cancel a directive."""
-    _act(commands.CancelDirective(directive_id, _actor_id(person), reason))
-
-
-def assign(directive_ids: list[int] = typer.Argument(...), person: str = AS) -> None:
-    """Assign reviewed drafts."""
+    """Cancel directives: all of them, or none if one cannot be."""
+    app = state.get_app()
     actor = _actor_id(person)
-    for directive_id in directive_ids:
-        _act(commands.AssignDirective(directive_id, actor))
+    with app.session() as session:
+        _act_all(commands.cancel_many(session, directive_ids, actor_id=actor, now=app.now(), reason=reason))
+
+
+def assign(directive_ids: list[int] = typer.Argument(..., help="One or more draft ids"), person: str = AS) -> None:
+    """Assign reviewed drafts: all of them, or none if one cannot be."""
+    app = state.get_app()
+    actor = _actor_id(person)
+    with app.session() as session:
+        _act_all(commands.assign_many(session, directive_ids, actor_id=actor, now=app.now()))
 
 
 def register(app: typer.Typer) -> None:

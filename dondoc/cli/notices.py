@@ -15,7 +15,8 @@ from engine.errors import InvalidInput
 from engine.ingest.service import IngestReport, assign_drafts, ingest_file
 from engine.models import Directive, Notice, State
 from engine.people import find_agency, find_person
-from engine.timeutil import local_date
+from engine.timeutil import local, local_date
+from notifiers.vi import state_phrase
 
 FORMAT = typer.Option("table", "--format", "-f", help="table or json")
 
@@ -40,9 +41,13 @@ def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .d
          title=f"{len(result['directives'])} nhiệm vụ")
 
 
-def _print_report(report: IngestReport) -> None:
+def _print_report(report: IngestReport, first: str | None = None) -> None:
     if not report.created:
-        console.print(f"Thông báo này đã được nhập (#{report.notice_id}); không thêm gì mới.")
+        console.print(f"Thông báo này đã được nhập: {first}; không lưu lại lần nữa.")
+        if report.assigned:
+            console.print(f"Đã giao tiếp {len(report.assigned)} nhiệm vụ còn là dự thảo.")
+        for directive_id, why in report.left_as_draft.items():
+            console.print(f"  #{directive_id} vẫn là dự thảo: {why}")
         return
     console.print(f"Đã nhập thông báo #{report.notice_id}: {len(report.drafts)} nhiệm vụ dự thảo.")
     if report.assigned:
@@ -55,15 +60,79 @@ def ingest(
     file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .docx"),
     assign_all: bool = typer.Option(False, "--assign", help="Assign every draft that has a resolved lead"),
     person: str | None = typer.Option(None, "--as", help="Office member who ingests (needed with --assign)"),
+    force: bool = typer.Option(False, "--force", help="Store it even if the same notice was ingested before"),
 ) -> None:
     """Store a notice and its directives as drafts for review."""
+    from engine.notices import describe, get_notice
+
     app = state.get_app()
     with app.session() as session:
         actor_id = find_person(session, person).id if person else None
         if assign_all and actor_id is None:
             raise InvalidInput("--assign needs --as OFFICE_MEMBER")
-        report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id)
-    _print_report(report)
+        report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force)
+        first = None if report.created else describe(get_notice(session, report.notice_id))
+    if first is not None and not assign_all:
+        raise InvalidInput(f"Thông báo này đã được nhập: {first}. Không lưu lại lần nữa; "
+                           "dùng --force nếu vẫn muốn lưu thêm một bản.")
+    _print_report(report, first)
+
+
+def notices_list(fmt: str = FORMAT) -> None:
+    """List ingested notices with their directives counted by state."""
+    from engine.notices import list_notices
+
+    with state.get_app().session() as session:
+        notices = list_notices(session)
+    rows = [{"id": n.id, "number": n.number, "date": n.date.isoformat() if n.date else None, "title": n.title,
+             "source_name": n.source_name, "created_at": n.created_at.isoformat(), "directives": n.total,
+             "states": n.states} for n in notices]
+    if fmt == "json":
+        emit(rows, [], fmt)
+        return
+    for row, n in zip(rows, notices, strict=True):
+        row["date"] = n.date.strftime("%d/%m/%Y") if n.date else ""
+        row["created_at"] = local(n.created_at).format("DD/MM/YYYY HH:mm")
+        row["states"] = ", ".join(f"{state_phrase(k)}: {v}" for k, v in n.states.items())
+    emit(rows, [("id", "ID"), ("number", "Số"), ("date", "Ngày"), ("title", "Trích yếu"),
+                ("directives", "Nhiệm vụ"), ("states", "Tình trạng"), ("source_name", "Tệp"),
+                ("created_at", "Nhập lúc")], fmt, title=f"Thông báo đã nhập ({len(rows)})")
+
+
+def notices_show(notice_id: int = typer.Argument(..., help="Notice id (see: dondoc notices list)"),
+                 fmt: str = FORMAT) -> None:
+    """Show a notice: its metadata, its directives and (in JSON) its text."""
+    from engine.notices import get_notice
+
+    app = state.get_app()
+    with app.session() as session:
+        notice = get_notice(session, notice_id)
+        directives = session.exec(select(Directive).where(Directive.notice_id == notice_id)
+                                  .order_by(col(Directive.id))).all()
+        rows = [directive_row(d, notice, app.now()) for d in directives]
+    if fmt == "json":
+        emit([{"id": notice.id, "number": notice.number, "date": notice.date.isoformat() if notice.date else None,
+               "title": notice.title, "issuer": notice.issuer, "signer": notice.signer,
+               "source_name": notice.source_name, "created_at": notice.created_at.isoformat(),
+               "text": notice.text, "directives": rows}], [], fmt)
+        return
+    console.print(f"[bold]Thông báo #{notice.id}[/bold] · số {notice.number or '—'} · ngày "
+                  f"{notice.date.strftime('%d/%m/%Y') if notice.date else '—'} · {notice.issuer or ''}")
+    console.print(f"{notice.title or ''} (tệp {notice.source_name})")
+    emit(rows, [("id", "ID"), ("ref", "Mục"), ("lead", "Chủ trì"), ("state", "Trạng thái"),
+                ("deadline", "Thời hạn"), ("task", "Nội dung")], "table", title=f"{len(rows)} nhiệm vụ")
+
+
+def notices_delete(notice_id: int = typer.Argument(..., help="Notice id"),
+                   person: str = typer.Option(..., "--as", help="Office member who deletes it")) -> None:
+    """Delete a notice and its drafts (only while none of its directives has been assigned)."""
+    from engine.notices import delete_notice
+
+    app = state.get_app()
+    with app.session() as session:
+        actor = find_person(session, person)
+        drafts = delete_notice(session, notice_id, actor_id=actor.id)  # type: ignore[arg-type]
+    console.print(f"Đã xóa thông báo #{notice_id} cùng {drafts} nhiệm vụ dự thảo.")
 
 
 def review(
@@ -133,3 +202,8 @@ def register(app: typer.Typer) -> None:
     app.command("extract")(extract)
     app.command("ingest")(ingest)
     app.command("review")(review)
+    group = typer.Typer(help="Thông báo kết luận đã nhập.", no_args_is_help=True)
+    group.command("list")(notices_list)
+    group.command("show")(notices_show)
+    group.command("delete")(notices_delete)
+    app.add_typer(group, name="notices")

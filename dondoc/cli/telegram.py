@@ -26,7 +26,7 @@ def _bot_username() -> str:
     if app.settings.telegram_bot_username:
         return app.settings.telegram_bot_username.lstrip("@")
     _require_token()
-    from notifiers.telegram_notifier import TelegramNotifier
+    from notifiers.telegram.notifier import TelegramNotifier
 
     async def ask() -> str:
         async with TelegramNotifier.from_settings(app.settings) as notifier:
@@ -65,7 +65,8 @@ def bot(
     port: int = typer.Option(8443, "--port", help="Port the webhook server binds"),
 ) -> None:
     """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
-    from notifiers.telegram_bot import Webhook, build_application, run_bot
+    from dondoc.bootstrap import telegram_notifier
+    from notifiers.telegram.bot import Webhook, build_application, run_bot
 
     _require_token()
     app = state.get_app()
@@ -83,7 +84,7 @@ def bot(
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_bot(build_application(app, drain_interval=5.0), stop, hook)
+        await run_bot(build_application(app, telegram_notifier(app), drain_interval=5.0), stop, hook)
 
     console.print("Bot Telegram đang chạy — Ctrl-C để dừng." + (f" Webhook: {webhook}" if webhook else ""))
     asyncio.run(main())

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from engine.commands import add_draft, assign
 from engine.errors import DondocError, ExtractionError
 from engine.ingest.agencies import AgencyDirectory
-from engine.models import Agency, Directive, Notice, Person
+from engine.models import Agency, Directive, Notice, Person, State
+from engine.notices import content_hash, find_same_notice
 from engine.timeutil import end_of_local_day, local_date
 
 
@@ -89,26 +90,38 @@ def _deadline(item: dict[str, Any]) -> dt.datetime | None:
 
 
 def ingest_file(
-    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None
+    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
+    force: bool = False,
 ) -> IngestReport:
-    """Extract a notice file and store it with its directives as drafts; the same file twice adds nothing."""
-    from engine.ingest import extract_file
+    """Extract a notice file and store it with its directives as drafts.
+
+    A notice already stored (the same normalised text, or the same number and date) adds nothing:
+    the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
+    assigned (a run that died half-way finishes). `force` stores it again regardless.
+    """
+    from engine.ingest import extract_text
+    from engine.ingest.readers import read_file
 
     path = Path(path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise ExtractionError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    existing = session.exec(select(Notice).where(Notice.source_hash == digest)).first()
-    if existing is not None:
-        ids = session.exec(select(Directive.id).where(Directive.notice_id == existing.id)).all()
-        return IngestReport(notice_id=existing.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
-    extraction = extract_file(path, directory=directory_from_db(session), today=local_date(now)).to_json()
-    doc = extraction["document"]
+    previous = None if force else session.exec(select(Notice).where(Notice.source_hash == digest)).first()
+    if previous is None:
+        text = read_file(path)
+        previous = None if force else find_same_notice(session, text_hash=content_hash(text))
+    if previous is None:
+        extraction = extract_text(text, source_name=path.name, directory=directory_from_db(session),
+                                  today=local_date(now)).to_json()
+        doc = extraction["document"]
+        previous = None if force else find_same_notice(session, number=doc.get("number"), date=_date(doc.get("date")))
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, created_at=now,
+        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now,
     )
     session.add(notice)
     session.flush()
@@ -137,6 +150,21 @@ def ingest_file(
         if actor_id is None:
             raise DondocError("assigning needs an office member (--as)")
         assign_drafts(session, report, now, actor_id=actor_id)
+    return report
+
+
+def _already_stored(
+    session: Session, notice: Notice, now: dt.datetime, *, assign_all: bool, actor_id: int | None
+) -> IngestReport:
+    ids = session.exec(select(Directive.id).where(Directive.notice_id == notice.id).order_by(Directive.id)).all()
+    report = IngestReport(notice_id=notice.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
+    if assign_all and actor_id is not None:
+        waiting = session.exec(select(Directive.id).where(Directive.notice_id == notice.id,
+                                                          Directive.state == State.draft)
+                               .order_by(Directive.id)).all()
+        rest = IngestReport(notice.id, False, list(waiting))  # type: ignore[arg-type]
+        assign_drafts(session, rest, now, actor_id=actor_id)
+        report.assigned, report.left_as_draft = rest.assigned, rest.left_as_draft
     return report
 
 

@@ -13,8 +13,8 @@ from sqlmodel import select
 from config.settings import Settings
 from engine.binding import create_code, redeem
 from engine.models import Directive, DirectiveEvent, Person, Role
-from notifiers import bot_texts
-from notifiers.telegram_bot import Webhook
+from notifiers.telegram import texts
+from notifiers.telegram.bot import Webhook
 from tests.support.botapi import FakeBotAPI, free_tcp_port
 from tests.support.factory import T0, Factory
 from tests.support.fakes import FixedClock
@@ -60,7 +60,7 @@ def test_unbound_chats_and_bad_codes_get_polite_answers(botapi: FakeBotAPI, sett
         return [m.text or "" for m in botapi.sent(STRANGER)]
 
     replies = asyncio.run(scenario())
-    assert replies[:4] == [bot_texts.UNBOUND] * 4
+    assert replies[:4] == [texts.UNBOUND] * 4
     assert replies[4].startswith("Mã liên kết không đúng")
     assert replies[5].startswith("Mã liên kết này đã được sử dụng")
     assert replies[6].startswith("Mã liên kết đã hết hạn")
@@ -72,7 +72,7 @@ def test_unbound_chats_and_bad_codes_get_polite_answers(botapi: FakeBotAPI, sett
 def test_stranger_forged_and_replayed_presses_change_nothing(
     botapi: FakeBotAPI, settings: Settings, caplog: pytest.LogCaptureFixture  # noqa: F811
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="notifiers.telegram_bot")
+    caplog.set_level(logging.WARNING, logger="notifiers.telegram")
     app, d_id, _office = _setup(settings, botapi)
 
     async def scenario() -> None:
@@ -82,11 +82,11 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
             ack = buttons(alert)["✅ Đã nhận"]
             other_user = botapi.default_user(OTHER)
             stranger = botapi.default_user(STRANGER)
-            steps = [(ack, other_user, bot_texts.FOREIGN),  # a bound leader of another agency
-                     (ack, stranger, bot_texts.UNBOUND),  # nobody we know
-                     ("k.1.2.AAAAAAAAAAAA", None, bot_texts.FORGED),  # made up
-                     (ack[:-1] + ("A" if ack[-1] != "A" else "B"), None, bot_texts.FORGED),  # tampered signature
-                     ("x" * 64, None, bot_texts.FORGED)]
+            steps = [(ack, other_user, texts.FOREIGN),  # a bound leader of another agency
+                     (ack, stranger, texts.UNBOUND),  # nobody we know
+                     ("k.1.2.AAAAAAAAAAAA", None, texts.FORGED),  # made up
+                     (ack[:-1] + ("A" if ack[-1] != "A" else "B"), None, texts.FORGED),  # tampered signature
+                     ("x" * 64, None, texts.FORGED)]
             for data, user, expected in steps:
                 count = len(botapi.sent(LEAD))
                 botapi.inject_callback(LEAD, alert.message_id, data, user=user)
@@ -98,7 +98,7 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
             count = len(botapi.sent(LEAD))
             botapi.inject_callback(LEAD, alert.message_id, ack)  # replayed
             reply = await botapi.wait_for_async(lambda: botapi.sent(LEAD)[count:], timeout=5)
-            assert reply[0].text == bot_texts.STALE
+            assert reply[0].text == texts.STALE
 
     asyncio.run(scenario())
     assert _events(app, d_id) == ["Drafted", "Assigned", "Acknowledged"]

@@ -79,7 +79,8 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     d = rows[0]  # type: ignore[index]
     assert d["state"] == "assigned" and d["deadline"] == "2024-05-31" and d["lead"] == "Sở Tài chính"
     did = str(d["id"])
-    assert cli("ingest", str(notice)).out.startswith("Thông báo này đã được nhập")
+    again = cli("ingest", str(notice))
+    assert again.code == 1 and "Thông báo này đã được nhập: #1 — số 90/TB-UBND ngày 19/04/2024" in again.err
     assert cli("ack", did, "--as", "Nguyễn Văn Tài").code == 0
     refused = cli("accept", did, "--as", "Nguyễn Văn Tài")
     assert refused.code == 1 and "Lỗi:" in refused.err and "ReportAccepted is not allowed" in refused.err
@@ -99,6 +100,36 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     stats = _json(cli("stats", "--by", "all", "--format", "json").out)[0]  # type: ignore[index]
     assert stats["done_on_time"] == 1 and stats["total"] == 1
     assert cli("check").code == 0
+
+
+def test_notices_are_listed_shown_and_deleted_and_ids_go_in_batches(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    items = ("1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày 25/4/2024.\n"
+             "2. Giao Sở Tư pháp thẩm định dự thảo Quyết định, hoàn thành trong tháng 6/2024.\n"
+             "3. Các cấp, các ngành rà soát thủ tục hành chính.")
+    notice = _notice(tmp_path / "tb.txt", 95, items)
+    assert cli("ingest", str(notice)).code == 0
+    assert cli("ingest", str(notice), "--force").code == 0  # stored anyway, as a second notice
+    listed = _json(cli("notices", "list", "--format", "json").out)
+    assert [(n["id"], n["directives"], n["states"]) for n in listed] == [  # type: ignore[union-attr,index]
+        (2, 3, {"draft": 3}), (1, 3, {"draft": 3})]
+    shown = _json(cli("notices", "show", "1", "--format", "json").out)[0]  # type: ignore[index]
+    assert "Giao Sở Tư pháp thẩm định" in shown["text"] and len(shown["directives"]) == 3
+    assert {d["notice_id"] for d in shown["directives"]} == {1}
+    # One batch is one transaction: the collective-lead draft #3 cannot be assigned, so #1 stays a draft too.
+    refused = cli("assign", "1", "3", "--as", "Lê Thị Thu")
+    assert refused.code == 1 and "#3" in refused.err and "không thay đổi nhiệm vụ nào" in refused.err
+    assert _json(cli("directives", "list", "--state", "assigned", "--format", "json").out) == []
+    assert cli("assign", "1", "2", "--as", "Lê Thị Thu").code == 0
+    assert cli("cancel", "4", "5", "6", "--as", "Lê Thị Thu", "--reason", "Bản trùng").code == 0
+    assert len(_json(cli("directives", "list", "--state", "cancelled", "--format", "json").out)) == 3  # type: ignore[arg-type]
+    kept = cli("notices", "delete", "1", "--as", "Lê Thị Thu")
+    assert kept.code == 1 and "2 nhiệm vụ đã giao" in kept.err
+    assert cli("notices", "delete", "2", "--as", "Lê Thị Thu").code == 1  # cancelled is no longer a draft
+    assert cli("ingest", str(_notice(tmp_path / "tb-b.txt", 96, items)), "--as", "Lê Thị Thu").code == 0
+    assert cli("notices", "delete", "3", "--as", "Lê Thị Thu").code == 0
+    assert [n["id"] for n in _json(cli("notices", "list", "--format", "json").out)] == [2, 1]  # type: ignore[union-attr,index]
+    assert cli("notices", "show", "3").code == 1
 
 
 def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
@@ -221,3 +252,23 @@ def test_export_to_excel_and_csv(cli: CLI, tmp_path: Path) -> None:
     assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ID,Số thông báo,Mục")
     refused = cli("export", str(tmp_path / "bao-cao.pdf"))
     assert refused.code == 1 and ".xlsx or .csv" in refused.err
+
+
+def test_a_typed_deadline_lasts_until_the_end_of_its_day(cli: CLI, tmp_path: Path) -> None:
+    """A sweep at 09:00 on the typed day (review, or a granted extension) must not mark it overdue."""
+    _setup(cli)
+    notice = _notice(tmp_path / "tb6.txt", 97,
+                     "1. Giao Sở Tài chính rà soát dự toán.\n2. Giao Sở Tư pháp thẩm định dự thảo Quyết định.")
+    assert cli("ingest", str(notice)).code == 0
+    assert cli("review", "1", "--as", "Lê Thị Thu", "--deadline", "2024-05-15", "--assign").code == 0
+    assert cli("review", "2", "--as", "Lê Thị Thu", "--deadline", "30/04/2024", "--assign").code == 0
+    assert cli("extend", "2", "--as", "Lê Thị Thu", "--to", "14/06/2024").code == 0
+    for day in ("2024-05-15", "2024-06-14"):
+        assert cli("sweep", "--now", f"{day}T09:00:00+07:00").code == 0
+    at_nine = _json(cli("--now", "2024-06-14T09:00:00+07:00", "directives", "list", "--format", "json").out)
+    assert [(d["id"], d["state"]) for d in at_nine] == [(1, "overdue"), (2, "assigned")]  # type: ignore[union-attr,index]
+    shown = _json(cli("directive", "show", "1", "--format", "json").out)[0]  # type: ignore[index]
+    overdue = next(e for e in shown["events"] if e["type"] == "DeadlinePassed")
+    assert overdue["payload"]["deadline"] == "2024-05-15T16:59:59+00:00"  # 23:59:59 local, not 00:00
+    far = cli("extend", "2", "--as", "Lê Thị Thu", "--to", "14/06/2124")
+    assert far.code == 1 and "hơn 20 năm" in far.err

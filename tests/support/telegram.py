@@ -13,8 +13,8 @@ from telegram.ext import Application
 from config.settings import Settings
 from dondoc.bootstrap import App, bootstrap
 from engine.db import make_engine
-from notifiers.telegram_bot import Webhook, build_application, run_bot
-from notifiers.telegram_notifier import TelegramNotifier
+from notifiers.telegram.bot import Webhook, build_application, run_bot
+from notifiers.telegram.notifier import TelegramNotifier
 from tests.support.botapi import FakeBotAPI
 
 

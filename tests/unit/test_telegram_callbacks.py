@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifiers.telegram_callbacks import CODES, MAX_BYTES, Callback, ForgedCallback, sign, verify
+from notifiers.telegram.callbacks import CODES, MAX_BYTES, Callback, ForgedCallback, sign, verify
 
 KEY = "khóa-bí-mật"
 

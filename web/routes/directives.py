@@ -118,11 +118,11 @@ async def act(request: Request, directive_id: int, action: str, session: Session
             cmd = commands.ReturnReport(directive_id, person.id, reason)  # type: ignore[arg-type]
         elif action == "grant":
             raw = text(form, "new_deadline")
-            cmd = commands.GrantExtension(directive_id, person.id, deadline(raw, now) if raw else None)  # type: ignore[arg-type]
+            cmd = commands.GrantExtension(directive_id, person.id, deadline(raw) if raw else None)  # type: ignore[arg-type]
         elif action == "deny":
             cmd = commands.DenyExtension(directive_id, person.id, reason)  # type: ignore[arg-type]
         elif action == "deadline":
-            cmd = commands.GrantExtension(directive_id, person.id, deadline(text(form, "new_deadline"), now))  # type: ignore[arg-type]
+            cmd = commands.GrantExtension(directive_id, person.id, deadline(text(form, "new_deadline")))  # type: ignore[arg-type]
         elif action == "cancel":
             if not reason:
                 raise InvalidInput("Vui lòng nhập lý do hủy nhiệm vụ.")

@@ -156,7 +156,7 @@ async def bot_username(app: App) -> str | None:
     cached = getattr(app, "_bot_username", None)
     if cached:
         return cached
-    from notifiers.telegram_notifier import TelegramNotifier
+    from notifiers.telegram.notifier import TelegramNotifier
 
     try:
         async with TelegramNotifier.from_settings(app.settings) as notifier:

@@ -10,7 +10,6 @@ from sqlmodel import Session, col, select
 
 from engine import commands
 from engine.errors import DondocError, InvalidInput, NotFound
-from engine.ingest.readers import read_file
 from engine.models import Agency, Directive, Notice, Person, Role, State
 from engine.queries import notice_directives, notice_summaries
 from web.core import db, dondoc, explain, fmt_day, office_person, render
@@ -50,19 +49,6 @@ def upload_status(request: Request, job_id: str, person: Person = Depends(office
     return render(request, "_upload_job.html", job=job)
 
 
-def source_text(request: Request, notice: Notice) -> str | None:
-    """The notice's text: as stored with the notice, else read again from the uploaded file."""
-    stored = getattr(notice, "text", None)
-    if stored:
-        return stored
-    folder = dondoc(request).settings.data_dir / "uploads" / notice.source_hash
-    files = sorted(folder.glob("*")) if folder.is_dir() else []
-    try:
-        return read_file(files[0]) if files else None
-    except DondocError:
-        return None
-
-
 def lead_choices(session: Session) -> dict[str, Any]:
     """Agencies and named people a draft can be given to."""
     agencies = list(session.exec(select(Agency).order_by(col(Agency.kind), col(Agency.name))).all())
@@ -78,8 +64,8 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     if notice is None:
         raise NotFound(f"Không có thông báo #{notice_id}.")
     directives = notice_directives(session, notice_id)
-    text_ = source_text(request, notice)
-    parts = segments(text_, [(d.id, d.task) for d in directives]) if text_ else []  # type: ignore[misc]
+    source = notice.text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = segments(source, [(d.id, d.task) for d in directives]) if source else []  # type: ignore[misc]
     quoted = {i for p in parts for i in p.directive_ids}
     flash = request.session.pop("flash", None)
     return render(request, "notice.html", nav="notices", person=person, notice=notice, directives=directives,
@@ -108,7 +94,7 @@ def draft_form(request: Request, directive_id: int, session: Session = Depends(d
     return render(request, "_draft_form.html", d=_draft(session, directive_id), **lead_choices(session))
 
 
-def draft_changes(session: Session, directive: Directive, form: Any, now: Any) -> dict[str, Any]:
+def draft_changes(session: Session, directive: Directive, form: Any) -> dict[str, Any]:
     """The edits a draft form asks for (only what differs)."""
     changes: dict[str, Any] = {}
     lead = text(form, "lead")
@@ -137,9 +123,7 @@ def draft_changes(session: Session, directive: Directive, form: Any, now: Any) -
             changes["task"] = task
     raw_deadline = text(form, "deadline")
     if raw_deadline and raw_deadline != fmt_day(directive.deadline):
-        new = deadline(raw_deadline, now)
-        if new != directive.deadline:
-            changes.update(deadline=new, deadline_kind="date")
+        changes.update(deadline=deadline(raw_deadline), deadline_kind="date")
     coordinators = form.get("coordinators")
     if isinstance(coordinators, str):
         names = [c.strip() for c in coordinators.replace("\n", ";").split(";") if c.strip()]
@@ -155,7 +139,7 @@ async def save_draft(request: Request, directive_id: int, session: Session = Dep
     app = dondoc(request)
     directive = _draft(session, directive_id)
     try:
-        changes = draft_changes(session, directive, form, app.now())
+        changes = draft_changes(session, directive, form)
         if changes:
             directive = commands.edit_draft(session, directive_id, actor_id=person.id,  # type: ignore[arg-type]
                                             now=app.now(), changes=changes).directive
@@ -180,7 +164,7 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
         request.session["flash"] = {"error": "Chưa chọn dự thảo nào để giao."}
         return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
     try:
-        assign_together(session, ids, actor_id=person.id, now=app.now())  # type: ignore[arg-type]
+        commands.assign_many(session, ids, actor_id=person.id, now=app.now())  # type: ignore[arg-type]
     except DondocError as exc:
         request.session["flash"] = {"error": explain(exc) + " Chưa giao nhiệm vụ nào."}
     else:
@@ -188,9 +172,3 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
         request.session["flash"] = {"ok": f"Đã giao {len(ids)} nhiệm vụ." + (
             f" Còn {left} dự thảo chưa giao." if left else "")}
     return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
-
-
-def assign_together(session: Session, ids: list[int], *, actor_id: int, now: Any) -> None:
-    """Assign the drafts all or none (the engine's multi-id assign)."""
-    commands.assign_many(session, ids, actor_id=actor_id, now=now)
-

@@ -1,7 +1,7 @@
 """web: one-time login tokens, the folded search column of directives, people removed from the directory
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0002
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import engine.timeutil
 
 revision: str = "0007"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

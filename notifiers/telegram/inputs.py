@@ -14,16 +14,16 @@ from engine.datetext import parse_requested_deadline
 from engine.errors import DondocError, InvalidInput
 from engine.events import changed_since
 from engine.models import Directive, Person
-from notifiers import bot_texts
-from notifiers.telegram_common import (
+from notifiers.telegram import texts
+from notifiers.telegram.common import (
     Context,
     Pending,
     current_person,
-    dondoc_app,
     finish,
     is_office,
     refuse,
     say,
+    services,
     view_of,
 )
 
@@ -39,45 +39,45 @@ async def on_input(update: Update, context: Context) -> None:
     chat_id = message.chat.id
     person = current_person(context, update)
     if person is None:
-        await say(context, chat_id, bot_texts.UNBOUND)
+        await say(context, chat_id, texts.UNBOUND)
         return
     pending: Pending | None = context.chat_data.get("pending")
     if pending is None:
-        await say(context, chat_id, bot_texts.IDLE)
+        await say(context, chat_id, texts.IDLE)
         return
-    app = dondoc_app(context)
+    host = services(context)
     if pending.kind == "extend_date":
         try:
-            new = parse_requested_deadline(message.text or "", app.now(), app.policy.timezone)
+            new = parse_requested_deadline(message.text or "", host.now(), host.policy.timezone)
         except DondocError as exc:
-            await say(context, chat_id, bot_texts.explain(exc))
+            await say(context, chat_id, texts.explain(exc))
             return
-        with app.session() as session:
+        with host.session() as session:
             current = session.get(Directive, pending.directive_id)
             deadline = current.deadline if current else None
         if deadline is not None and new <= deadline:  # say so now, not after the reason is typed
-            await say(context, chat_id, bot_texts.explain(InvalidInput("later than the current"),
+            await say(context, chat_id, texts.explain(InvalidInput("later than the current"),
                                                           {"deadline": deadline.isoformat()}))
             return
         pending.kind, pending.data["new_deadline"] = "extend_reason", new
-        await say(context, chat_id, bot_texts.reason_prompt(new))
+        await say(context, chat_id, texts.reason_prompt(new))
         return
     attachment = None
     if message.document is not None and pending.kind == "report":
         if (message.document.file_size or 0) > MAX_DOWNLOAD:
             await say(context, chat_id, TOO_BIG)
             return
-        attachment = await store_document(context, message.document, app.settings.data_dir / "reports")
+        attachment = await store_document(context, message.document, host.settings.data_dir / "reports")
     text = message.text or message.caption or ""
     if not text.strip() and attachment is None:
-        await say(context, chat_id, bot_texts.NEED_TEXT)
+        await say(context, chat_id, texts.NEED_TEXT)
         return
     await _submit(context, person, pending, chat_id, text.strip(), attachment)
 
 
 async def _submit(context: Context, person: Person, pending: Pending, chat_id: int, text: str,
                   attachment: dict[str, Any] | None) -> None:
-    app = dondoc_app(context)
+    host = services(context)
     command = {
         "report": lambda: cmd.SubmitReport(pending.directive_id, person.id, text, attachment),  # type: ignore[arg-type]
         "extend_reason": lambda: cmd.RequestExtension(pending.directive_id, person.id,  # type: ignore[arg-type]
@@ -85,20 +85,20 @@ async def _submit(context: Context, person: Person, pending: Pending, chat_id: i
         "return_reason": lambda: cmd.ReturnReport(pending.directive_id, person.id, text),  # type: ignore[arg-type]
         "deny_reason": lambda: cmd.DenyExtension(pending.directive_id, person.id, text),  # type: ignore[arg-type]
     }[pending.kind]()
-    with app.session() as session:
+    with host.session() as session:
         if changed_since(session, pending.directive_id, pending.version):
             context.chat_data.pop("pending", None)
             refuse(pending.kind, person, f"stale input on directive {pending.directive_id}")
-            await say(context, chat_id, bot_texts.STALE)
+            await say(context, chat_id, texts.STALE)
             return
         try:
-            outcome = cmd.handle(session, command, app.now())
+            outcome = cmd.handle(session, command, host.now())
         except DondocError as exc:
             refuse(pending.kind, person, str(exc))
             current = session.get(Directive, pending.directive_id)
-            await say(context, chat_id, bot_texts.explain(exc, view_of(session, app, current) if current else None))
+            await say(context, chat_id, texts.explain(exc, view_of(session, host, current) if current else None))
             return
-        view = view_of(session, app, outcome.directive)
+        view = view_of(session, host, outcome.directive)
         office = is_office(person, outcome.directive) and pending.kind in ("return_reason", "deny_reason")
     context.chat_data.pop("pending", None)
     new = pending.data["new_deadline"].isoformat() if pending.kind == "extend_reason" else None
