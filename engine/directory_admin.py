@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from engine.db import begin_write
@@ -88,6 +88,9 @@ def remove_agency(session: Session, agency_id: int) -> None:
             parts = [f"{led} nhiệm vụ" if led else "", f"{members} người" if members else ""]
             raise InvalidInput(f"Không thể xóa {agency.name}: cơ quan còn {' và '.join(p for p in parts if p)}. "
                                f"Hãy chuyển sang cơ quan khác trước.")
+        # People removed earlier keep their history, not their link to an agency that is gone.
+        session.execute(update(Person).where(col(Person.agency_id) == agency_id, ~col(Person.active))
+                        .values(agency_id=None))
         session.delete(agency)
         session.commit()
     except BaseException:

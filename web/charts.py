@@ -19,7 +19,7 @@ class Bar:
     segments: list[tuple[str, str, float, float, int]]  # bucket, colour, x, width, count
 
 
-def stacked_bars(rows: list[StatsRow], *, width: float = 520, limit: int = 15) -> list[Bar]:
+def stacked_bars(rows: list[StatsRow], *, width: float = 340, limit: int = 15) -> list[Bar]:
     """One horizontal bar per agency, split into the buckets, scaled to the largest total."""
     shown = [r for r in rows if r.total][:limit]
     biggest = max((r.total for r in shown), default=0) or 1

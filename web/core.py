@@ -109,7 +109,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A template with the person, the CSRF token and the current time."""
     person = context.pop("person", None)
     if person is None and request.session.get("uid") is not None:
@@ -120,7 +120,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     app = dondoc(request)
     context.update(request=request, person=person, office=bool(person and is_office(person)),
                    csrf_token=request.session.get("csrf", ""), now=app.now(), office_name=app.settings.office_name)
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 def no_change() -> Response:
@@ -154,11 +154,32 @@ def fmt_long_day(value: dt.datetime | dt.date | None) -> str:
     return nfc(f"{weekday(value)}, {fmt_day(value)}")
 
 
+FLAG_LABELS = {"implicit_lead": "chủ trì suy ra", "inherited_lead": "chủ trì theo đề mục",
+               "unresolved_lead": "chủ trì chưa có trong danh bạ", "collective_lead": "chủ trì chung",
+               "multi_lead": "nhiều đơn vị chủ trì", "needs_date": "cần ngày cụ thể",
+               "before_notice_date": "hạn trước ngày thông báo", "split_from_multi_lead": "tách từ câu giao chung"}
+
+
+def flag_label(flag: str) -> str:
+    """A review flag as the office reads it ("split_from_multi_lead:3" → "tách từ câu giao chung (3)")."""
+    name, _, n = flag.partition(":")
+    label = FLAG_LABELS.get(name, name.replace("_", " "))
+    return f"{label} ({n})" if n else label
+
+
+def notice_label(notice: object) -> str:
+    """A notice in a few words: its number, else its date."""
+    number, date = getattr(notice, "number", None), getattr(notice, "date", None)
+    if number:
+        return f"TB {number}"
+    return f"TB ngày {fmt_day(date)}" if date else f"TB #{getattr(notice, 'id', '')}"
+
+
 templates.env.filters.update(
     day=fmt_day, time=fmt_time, longday=fmt_long_day, state=lambda s: STATE_LABELS.get(str(s), str(s)),
     state_phrase=lambda s: state_phrase(str(s)), bucket=lambda b: BUCKET_LABELS.get(b or "", ""),
     role=lambda r: ROLE_LABELS.get(str(r), str(r)), kind=lambda k: KIND_LABELS.get(k or "none", k or ""),
-    num=lambda n: f"{n:,}".replace(",", "."),
+    num=lambda n: f"{n:,}".replace(",", "."), flag=flag_label, notice_label=notice_label,
 )
 templates.env.globals.update(STATE_LABELS=STATE_LABELS, BUCKET_LABELS=BUCKET_LABELS, ROLE_LABELS=ROLE_LABELS)
 

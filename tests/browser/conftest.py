@@ -25,9 +25,10 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'dondoc.db'}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for all browser tests; closed when they are done, since Playwright's sync API
+    holds an event loop on the main thread that later tests' asyncio.run() must not meet."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
