@@ -116,6 +116,10 @@ class Directive(SQLModel, table=True):
         Index("ix_directive_open_check", "next_check_at"),
         # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
         Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
+        # The web's overview (buckets per agency and notice), lists in deadline order, watch lists by state.
+        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at"),
+        Index("ix_directive_deadline", "deadline", "id"),
+        Index("ix_directive_state", "state", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
@@ -122,15 +122,32 @@ def list_directives(
     page = max(1, page)
     where = conditions(f, now, calendar)
     total = session.exec(select(func.count()).select_from(Directive).where(*where)).one()
-    order = {
-        "deadline": (col(Directive.deadline).is_(None), col(Directive.deadline), col(Directive.id)),
-        "newest": (col(Directive.id).desc(),),
-        "oldest": (col(Directive.id),),
-    }[sort]
-    stmt = select(Directive).where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    rows = list(session.exec(stmt).all())
+    ids = _page_ids(session, where, sort, (page - 1) * per_page, per_page)
+    found = {d.id: d for d in session.exec(select(Directive).where(col(Directive.id).in_(ids))).all()} if ids else {}
+    rows = [found[i] for i in ids if i in found]
     return Page(rows, int(total), page, per_page, notices=_by_ids(session, Notice, {d.notice_id for d in rows}),
                 agencies=_by_ids(session, Agency, {d.lead_agency_id for d in rows}))
+
+
+def _page_ids(session: Session, where: list[Any], sort: str, offset: int, limit: int) -> list[int]:
+    """The ids of one page; by deadline, the dated rows (walked on the deadline index) come before the rest."""
+    def ids(extra: list[Any], order: tuple[Any, ...], skip: int, take: int) -> list[int]:
+        stmt = select(Directive.id).where(*where, *extra).order_by(*order).offset(skip).limit(take)
+        return list(session.exec(stmt).all())  # type: ignore[arg-type]
+
+    if sort == "newest":
+        return ids([], (col(Directive.id).desc(),), offset, limit)
+    if sort == "oldest":
+        return ids([], (col(Directive.id),), offset, limit)
+    dated = session.exec(select(func.count()).select_from(Directive)
+                         .where(*where, col(Directive.deadline).is_not(None))).one()
+    out: list[int] = []
+    if offset < dated:
+        out = ids([col(Directive.deadline).is_not(None)], (col(Directive.deadline), col(Directive.id)), offset, limit)
+    if len(out) < limit:
+        out += ids([col(Directive.deadline).is_(None)], (col(Directive.id),), max(0, offset - dated),
+                   limit - len(out))
+    return out
 
 
 def _by_ids(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -260,16 +277,20 @@ def monthly_on_time(session: Session, where: list[Any], now: dt.datetime, *, mon
         bounds.append((y, m, start, end))
     deadline = col(Directive.deadline)
     finished = func.coalesce(col(Directive.reported_at), col(Directive.done_at))
-    on_time = and_(col(Directive.state).in_((State.reported, State.done)), finished <= deadline)
-    columns = []
-    for i, (_, _, start, end) in enumerate(bounds):
-        due = and_(deadline >= start, deadline < end)
-        columns.append(func.sum(case((due, 1), else_=0)).cast(Integer).label(f"d{i}"))
-        columns.append(func.sum(case((and_(due, on_time), 1), else_=0)).cast(Integer).label(f"o{i}"))
-    stmt = select(*columns).select_from(Directive).where(
-        *where, col(Directive.state).in_(COUNTED), deadline >= bounds[0][2], deadline < now)
-    row = session.execute(stmt).mappings().one()
-    return [MonthRate(y, m, row[f"d{i}"] or 0, row[f"o{i}"] or 0) for i, (y, m, _, _) in enumerate(bounds)]
+    on_time = case((and_(col(Directive.state).in_((State.reported, State.done)), finished <= deadline), 1),
+                   else_=0).label("on_time")
+    # One CASE picks each row's month (its deadline's), then rows are counted per (month, on time).
+    month = case(*[(deadline < end, i) for i, (_, _, _, end) in enumerate(bounds)], else_=None).label("m")
+    stmt = (select(month, on_time, func.count().label("n")).select_from(Directive)
+            .where(*where, col(Directive.state).in_(COUNTED), deadline >= bounds[0][2], deadline < now)
+            .group_by(month, on_time))
+    due, punctual = [0] * len(bounds), [0] * len(bounds)
+    for m, ok, n in session.execute(stmt).all():
+        if m is None:
+            continue
+        due[m] += n
+        punctual[m] += n if ok else 0
+    return [MonthRate(y, mo, due[i], punctual[i]) for i, (y, mo, _, _) in enumerate(bounds)]
 
 
 def change_marker(session: Session) -> int:

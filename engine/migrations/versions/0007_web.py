@@ -34,6 +34,11 @@ def upgrade() -> None:
     with op.batch_alter_table("directive", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_text", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
                                       server_default=""))
+    with op.batch_alter_table("directive", schema=None) as batch_op:
+        batch_op.create_index("ix_directive_board", ["lead_agency_id", "notice_id", "state", "deadline",
+                                                     "reported_at", "done_at"], unique=False)
+        batch_op.create_index("ix_directive_deadline", ["deadline", "id"], unique=False)
+        batch_op.create_index("ix_directive_state", ["state", "deadline"], unique=False)
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
     _backfill_search_text()
@@ -58,6 +63,8 @@ def downgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_column("active")
     with op.batch_alter_table("directive", schema=None) as batch_op:
+        for name in ("ix_directive_board", "ix_directive_deadline", "ix_directive_state"):
+            batch_op.drop_index(name)
         batch_op.drop_column("search_text")
     with op.batch_alter_table("logintoken", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_logintoken_person_id"))
