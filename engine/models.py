@@ -67,12 +67,23 @@ class Person(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True, index=True)
     )
     reachable: bool = True
+    active: bool = Field(default=True, description="False once removed from the directory; history keeps them")
 
 
 class BindingCode(SQLModel, table=True):
     """A one-time deep-link code that binds a Telegram chat to a person."""
 
     code: str = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: dt.datetime = _utc_col(nullable=False)
+    expires_at: dt.datetime = _utc_col(nullable=False)
+    used_at: dt.datetime | None = _utc_col()
+
+
+class LoginToken(SQLModel, table=True):
+    """A one-time web login link; only the hash of its token is stored."""
+
+    token_hash: str = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: dt.datetime = _utc_col(nullable=False)
     expires_at: dt.datetime = _utc_col(nullable=False)
@@ -105,6 +116,10 @@ class Directive(SQLModel, table=True):
         Index("ix_directive_open_check", "next_check_at"),
         # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
         Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
+        # The web's overview (buckets per agency and notice), lists in deadline order, watch lists by state.
+        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at"),
+        Index("ix_directive_deadline", "deadline", "id"),
+        Index("ix_directive_state", "state", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +151,7 @@ class Directive(SQLModel, table=True):
     overdue_at: dt.datetime | None = _utc_col()
     done_at: dt.datetime | None = _utc_col()
     cancelled_at: dt.datetime | None = _utc_col()
+    search_text: str = Field(default="", description="Folded ref, lead, task …: see engine.search")
 
 
 class DirectiveEvent(SQLModel, table=True):

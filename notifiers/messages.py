@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.notify import Notification
 from engine.text import safe_text
-from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase
+from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase, time_hm
 
 LIMIT = 4096  # Telegram's maximum message length
 Button = tuple[str, str]
@@ -18,7 +18,7 @@ APPROVE, DENY = ("Duyệt", "approve"), ("Từ chối", "deny")
 ACCEPT, RETURN = ("✅ Chấp nhận", "accept"), ("↩️ Trả lại", "return")
 KIND_NAMES = {"assigned": "giao nhiệm vụ", "coordinator_info": "thông tin phối hợp", "reminder": "nhắc hạn",
               "due_today": "đến hạn", "overdue": "quá hạn", "escalation": "báo cáo quá hạn",
-              "digest": "tổng hợp", "nudge": "nhắc việc"}
+              "digest": "tổng hợp", "nudge": "nhắc việc", "login_link": "đường liên kết đăng nhập"}
 
 
 @dataclass(frozen=True)
@@ -214,6 +214,15 @@ def _delivery_failed(n: Notification, d: dict[str, Any] | None) -> Rendered:
                     f"Lỗi: {p.get('error', '')}\n{tail}")
 
 
+def _login_link(n: Notification) -> Rendered:
+    url = n.payload.get("url")
+    if not url:  # redeemed before it was sent: the link is spent
+        return Rendered("🔐 Đường liên kết đăng nhập này đã được sử dụng.")
+    until = f" (đến {time_hm(n.payload['expires_at'])})" if n.payload.get("expires_at") else ""
+    return Rendered(f"🔐 Đường liên kết đăng nhập dondoc — dùng một lần, hiệu lực 15 phút{until}:\n{url}\n"
+                    f"Nếu anh/chị không yêu cầu đăng nhập, vui lòng bỏ qua tin nhắn này.")
+
+
 Renderer = Callable[[Notification], Rendered]
 
 
@@ -237,6 +246,7 @@ RENDERERS: dict[str, Renderer] = {
     "extension_denied": _with_directive(_extension_denied),
     "cancelled": _with_directive(_cancelled),
     "delivery_failed": lambda n: _delivery_failed(n, n.directive),
+    "login_link": _login_link,
 }
 
 
