@@ -66,16 +66,12 @@ def bot(
 ) -> None:
     """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
     from dondoc.bootstrap import telegram_notifier
-    from notifiers.telegram.bot import Webhook, build_application, run_bot
+    from notifiers.telegram.bot import build_application, run_bot, webhook_for
 
     _require_token()
     app = state.get_app()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    hook = None
-    if webhook:
-        hook = Webhook(webhook, listen, port)
-        if app.settings.webhook_secret is not None:
-            hook.secret = app.settings.webhook_secret.get_secret_value()
+    hook = webhook_for(app.settings, webhook, listen, port) if webhook else None
 
     async def main() -> None:
         stop = asyncio.Event()

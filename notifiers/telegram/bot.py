@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
+from config.settings import Settings
+from engine.errors import InvalidInput
 from notifiers.telegram.drain import Drainer, drain_job, reschedule_snoozes
 from notifiers.telegram.handlers import install, set_commands
 from notifiers.telegram.notifier import TelegramNotifier, open_bot
@@ -32,6 +34,19 @@ class Webhook:
     @property
     def path(self) -> str:
         return urlsplit(self.url).path.lstrip("/")
+
+
+def webhook_for(settings: Settings, url: str, listen: str = "127.0.0.1", port: int = 8443) -> Webhook:
+    """Webhook mode with DONDOC_WEBHOOK_SECRET; required in production, where every replica registers the
+    same secret (a random one per start would make replicas overwrite each other's and refuse updates)."""
+    if settings.webhook_secret is not None:
+        return Webhook(url, listen, port, secret=settings.webhook_secret.get_secret_value())
+    if settings.environment == "production":
+        raise InvalidInput("Chế độ webhook ở môi trường production cần DONDOC_WEBHOOK_SECRET (ít nhất 32 ký tự "
+                           "ngẫu nhiên, giống nhau trên mọi bản sao của bot).")
+    log.warning("DONDOC_WEBHOOK_SECRET is not set: this process registers a random webhook secret, "
+                "so only one bot replica can run")
+    return Webhook(url, listen, port)
 
 
 def build_application(services: Services, notifier: TelegramNotifier, *,

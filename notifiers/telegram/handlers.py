@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from engine.binding import redeem
 from engine.errors import DondocError
 from engine.models import OPEN_STATES, Agency, Directive, Person, State
+from engine.pending_inputs import release
 from engine.people import LEAD_ROLES, OFFICE_ROLES
 from engine.stats import compute_stats
 from notifiers.telegram import texts
@@ -134,7 +135,8 @@ async def cancel(update: Update, context: Context) -> None:
     """/huy: forget the pending question."""
     message = update.effective_message
     assert message is not None
-    context.chat_data.pop("pending", None)
+    with services(context).session() as session:
+        release(session, message.chat.id)
     person = current_person(context, update)
     await say(context, message.chat.id, texts.CANCELLED if person else texts.UNBOUND)
 

@@ -638,6 +638,14 @@ class FakeBotAPI:
                 raise TimeoutError(f"condition not met within {timeout} s")
             await asyncio.sleep(interval)
 
+    def route_webhook(self, url: str) -> None:
+        """Deliver the next updates to `url` with the same secret: a reverse proxy in front of replicas."""
+        with self._cond:
+            if not self._webhook.get("url"):
+                raise RuntimeError("no webhook is set")
+            self._webhook["url"] = url
+            self._cond.notify_all()
+
     # ------------------------------------------------------------------ faults
 
     def fail_next(
