@@ -18,6 +18,7 @@ from notifiers.telegram.drain import Drainer, drain_job, reschedule_snoozes
 from notifiers.telegram.handlers import install, set_commands
 from notifiers.telegram.notifier import TelegramNotifier, open_bot
 from notifiers.telegram.services import Services
+from notifiers.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +73,24 @@ async def run_bot(application: Application, stop_event: asyncio.Event, webhook: 
         await set_commands(application, services)
         reschedule_snoozes(application.job_queue, services)
         assert application.updater is not None
-        if webhook is None:
-            await application.updater.start_polling(timeout=10, allowed_updates=Update.ALL_TYPES)
-        else:
-            await application.updater.start_webhook(
-                listen=webhook.listen, port=webhook.port, url_path=webhook.path, webhook_url=webhook.url,
-                secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES)
-        log.info("bot running (%s)", "webhook" if webhook else "polling")
-        if started is not None:
-            started.set()
+        server = None
         try:
+            if webhook is None:
+                await application.updater.start_polling(timeout=10, allowed_updates=Update.ALL_TYPES)
+            else:  # our server, not PTB's: it refuses on the headers, before reading a body
+                server = WebhookServer(application.bot, application.update_queue, webhook.secret, webhook.path,
+                                       webhook.listen, webhook.port)
+                server.start()
+                await application.bot.set_webhook(webhook.url, secret_token=webhook.secret,
+                                                  allowed_updates=Update.ALL_TYPES)
+            log.info("bot running (%s)", "webhook" if webhook else "polling")
+            if started is not None:
+                started.set()
             await stop_event.wait()
         finally:
-            await application.updater.stop()
+            if server is not None:
+                await server.stop()
+            if application.updater.running:
+                await application.updater.stop()
             await application.stop()
 
