@@ -79,6 +79,15 @@ class BindingCode(SQLModel, table=True):
     used_at: dt.datetime | None = _utc_col()
 
 
+class BindingGuard(SQLModel, table=True):
+    """Failed binding attempts of one chat: after too many, the chat is locked for a while."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    failures: int = 0
+    window_start: dt.datetime = _utc_col(nullable=False)
+    locked_until: dt.datetime | None = _utc_col()
+
+
 class PendingInput(SQLModel, table=True):
     """What the bot waits for in a chat after a button (a report, a date, a reason); in the database so
     that the follow-up message may reach any bot replica."""

@@ -16,6 +16,7 @@ from config.settings import Settings
 from engine.errors import InvalidInput
 from notifiers.telegram.drain import Drainer, drain_job, reschedule_snoozes
 from notifiers.telegram.handlers import install, set_commands
+from notifiers.telegram.limits import ChatLimiter
 from notifiers.telegram.notifier import TelegramNotifier, open_bot
 from notifiers.telegram.services import Services
 from notifiers.telegram.webhook import WebhookServer
@@ -50,14 +51,14 @@ def webhook_for(settings: Settings, url: str, listen: str = "127.0.0.1", port: i
     return Webhook(url, listen, port)
 
 
-def build_application(services: Services, notifier: TelegramNotifier, *,
-                      drain_interval: float = 30.0) -> Application:
+def build_application(services: Services, notifier: TelegramNotifier, *, drain_interval: float = 30.0,
+                      limiter: ChatLimiter | None = None) -> Application:
     """The PTB Application with our handlers, sharing the notifier's bot (and so its rate limiter)."""
     application = ApplicationBuilder().bot(notifier.bot).concurrent_updates(True).build()
     application.bot_data["services"] = services
     application.bot_data["secret"] = services.settings.secret.get_secret_value()
     application.bot_data["drainer"] = Drainer(services, notifier)
-    install(application)
+    install(application, limiter)
     if application.job_queue is not None and drain_interval > 0:
         application.job_queue.run_repeating(drain_job, drain_interval, first=0.0, name="dondoc.drain.periodic")
     return application

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
+import httpx
 from telegram import Document, Update
 
 from engine import commands as cmd
@@ -26,7 +28,8 @@ from notifiers.telegram.common import (
     view_of,
 )
 
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+MAX_DOWNLOAD = 20 * 1024 * 1024  # Telegram's getFile limit; a self-hosted Bot API serves up to 2 GB
+CHUNK = 256 * 1024
 TOO_BIG = "Tệp lớn hơn 20 MB nên không tải về được. Vui lòng gửi tệp nhỏ hơn hoặc gửi qua Văn phòng UBND tỉnh."
 ACTION_OF = {"report": "report", "extend_reason": "extend", "return_reason": "return", "deny_reason": "deny"}
 
@@ -67,10 +70,10 @@ async def on_input(update: Update, context: Context) -> None:
         return
     attachment = None
     if message.document is not None and waiting.kind == "report":
-        if (message.document.file_size or 0) > MAX_DOWNLOAD:
+        attachment = await store_document(context, message.document)
+        if attachment is None:
             await say(context, chat_id, TOO_BIG)
             return
-        attachment = await store_document(context, message.document)
     text = message.text or message.caption or ""
     if not text.strip() and attachment is None:
         await say(context, chat_id, texts.NEED_TEXT)
@@ -113,9 +116,40 @@ async def _submit(context: Context, person: Person, waiting: PendingInput, chat_
                  new)
 
 
-async def store_document(context: Context, document: Document) -> dict[str, Any]:
-    """Download a document through getFile and store it in the database; its metadata for the event."""
-    data = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
+class TooLarge(Exception):
+    """A download went past its limit (whatever size the update or getFile declared)."""
+
+
+async def download(url: str, limit: int = MAX_DOWNLOAD) -> bytes:
+    """The body at `url`, streamed and dropped as soon as it exceeds `limit` bytes (TooLarge)."""
+    parts = urlsplit(url)
+    url = urlunsplit(parts._replace(path=quote(parts.path)))  # file paths may hold UTF-8 names
+    received = bytearray()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client, \
+            client.stream("GET", url) as response:
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge
+        async for chunk in response.aiter_bytes(CHUNK):
+            received += chunk
+            if len(received) > limit:
+                raise TooLarge
+    return bytes(received)
+
+
+async def store_document(context: Context, document: Document) -> dict[str, Any] | None:
+    """Download a document (at most MAX_DOWNLOAD bytes) and store it in the database; its metadata for the
+    event, or None when it is too large. Declared sizes are only a first check: the stream is counted."""
+    if (document.file_size or 0) > MAX_DOWNLOAD:
+        return None
+    file = await context.bot.get_file(document.file_id)
+    if (file.file_size or 0) > MAX_DOWNLOAD or not file.file_path:
+        return None
+    try:
+        data = await download(file.file_path)
+    except TooLarge:
+        return None
     host = services(context)
     with host.session() as session:
         return store_report_file(session, data, name=document.file_name, mime_type=document.mime_type,

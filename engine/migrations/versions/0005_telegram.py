@@ -1,4 +1,4 @@
-"""telegram: pending bot inputs and report files in the database (bot replicas share them)
+"""telegram: pending bot inputs and report files in the database (bot replicas share them), binding guards
 
 Revision ID: 0005
 Revises: 0001
@@ -32,6 +32,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("chat_id"),
     )
     op.create_table(
+        "bindingguard",
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", engine.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("locked_until", engine.timeutil.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("chat_id"),
+    )
+    op.create_table(
         "reportfile",
         sa.Column("sha256", sa.String(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -43,4 +51,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("reportfile")
+    op.drop_table("bindingguard")
     op.drop_table("pendinginput")
