@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     agencies_file: Path = Field(DATA_DIR / "agencies.yaml", description="Default agency directory")
     policy_file: Path = Field(DATA_DIR / "policy.yaml", description="Reminder and escalation policy")
     office_name: str = Field("Văn phòng UBND tỉnh", description="Name shown for the office")
+    web_host: str = Field("127.0.0.1", description="Address the web app binds (dondoc web, dondoc run)")
+    web_port: int = Field(8080, description="Port the web app binds; 0 picks a free one")
+    web_base_url: str | None = Field(None, description="Public address in login links; default http://HOST:PORT")
+    web_enabled: bool = Field(True, description="Serve the web app inside dondoc run")
 
     @field_validator("timezone")
     @classmethod

@@ -66,6 +66,10 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
     scheduler = start_fast_loop(app, fast_interval)
     server = None if os.environ.get("PREFECT_API_URL") else LocalPrefectServer(settings.prefect_home)
     extra = (list(extra_tasks) or bot_tasks(app)) if with_bot else []
+    if settings.web_enabled:
+        from web.server import web_task
+
+        extra = [*extra, web_task]
     tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra")) for task in extra]
     failure: str | None = None
     try:

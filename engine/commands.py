@@ -32,7 +32,7 @@ from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
 from engine.policy import Policy
-from engine.projection import PROJECTED, apply_event, created_payload
+from engine.projection import PROJECTED, apply_event, created_payload, index
 from engine.schedule import next_check_at, notification_time
 from engine.timeutil import end_of_local_day, local, parse_instant, utc
 
@@ -154,7 +154,7 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
     """The event's payload; validates the command's own input (after the transition and the actor)."""
     match cmd:
         case AssignDirective():
-            if directive.lead_agency_id is None and directive.leader_id is None:
+            if not has_lead(directive):
                 raise InvalidInput(
                     f"directive {directive.id} has no resolved lead; set one first "
                     f"(dondoc review {directive.id} --lead …)"
@@ -195,6 +195,11 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
                 return {"new_deadline": pending["new_deadline"], "requested": True}
             return {"new_deadline": _iso(new), "requested": bool(pending)}
     return {}
+
+
+def has_lead(directive: Directive) -> bool:
+    """Whether the draft's lead is resolved to the directory (an agency or a person): it can be assigned."""
+    return directive.lead_agency_id is not None or directive.leader_id is not None
 
 
 SANE_YEARS = 20  # a typed deadline further than this from today is a typing mistake
@@ -447,6 +452,7 @@ def add_draft(session: Session, directive: Directive, now: dt.datetime, *, actor
     directive.version = 1
     directive.created_at = directive.updated_at = now
     directive.next_check_at = None
+    index(directive)
     session.add(directive)
     session.flush()
     session.add(DirectiveEvent(

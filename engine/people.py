@@ -57,6 +57,8 @@ def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:
     if person is None:
         return {Actor.system}
     kinds: set[Actor] = set()
+    if not person.active:  # removed from the directory: no rights left
+        return kinds
     if person.role in OFFICE_ROLES:
         kinds.add(Actor.office)
     if (directive.leader_id is not None and person.id == directive.leader_id) or (
@@ -77,7 +79,7 @@ def lead_people(session: Session, directive: Directive) -> list[Person]:
         return []
     stmt = (
         select(Person)
-        .where(Person.agency_id == directive.lead_agency_id, col(Person.role).in_(LEAD_ROLES))
+        .where(Person.agency_id == directive.lead_agency_id, col(Person.role).in_(LEAD_ROLES), col(Person.active))
         .order_by(col(Person.id))
     )
     return list(session.exec(stmt).all())
@@ -85,7 +87,8 @@ def lead_people(session: Session, directive: Directive) -> list[Person]:
 
 def office_people(session: Session) -> list[Person]:
     """Tracking staff of the office."""
-    return list(session.exec(select(Person).where(Person.role == Role.office).order_by(col(Person.id))).all())
+    stmt = select(Person).where(Person.role == Role.office, col(Person.active))
+    return list(session.exec(stmt.order_by(col(Person.id))).all())
 
 
 def coordinator_people(session: Session, directive: Directive) -> list[Person]:
@@ -100,7 +103,7 @@ def coordinator_people(session: Session, directive: Directive) -> list[Person]:
     ]
     if not agency_ids:
         return []
-    stmt = select(Person).where(col(Person.agency_id).in_(agency_ids), Person.role == Role.leader)
+    stmt = select(Person).where(col(Person.agency_id).in_(agency_ids), Person.role == Role.leader, col(Person.active))
     return list(session.exec(stmt.order_by(col(Person.id))).all())
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, or_
+from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
@@ -60,6 +60,19 @@ def bucket_expressions(now: dt.datetime, soon: dt.datetime) -> dict[str, object]
     }
 
 
+def bucket_case(now: dt.datetime) -> Any:
+    """The bucket of a counted directive as one SQL CASE, for grouping: the rules of bucket_expressions
+    (and bucket_of), in the order that lets each branch assume the ones before it failed."""
+    deadline, state = col(Directive.deadline), col(Directive.state)
+    finished_at = func.coalesce(col(Directive.reported_at), col(Directive.done_at))
+    return case(
+        (deadline.is_(None), "no_deadline"),
+        (state == State.done, case((finished_at <= deadline, "done_on_time"), else_="done_late")),
+        (or_(deadline >= now, and_(state == State.reported, col(Directive.reported_at) <= deadline)), "open_in_time"),
+        else_="open_overdue",
+    )
+
+
 def due_soon_limit(now: dt.datetime, calendar: WorkCalendar, working_days: int = 3) -> dt.datetime:
     """End of the working day `working_days` from today: deadlines up to it are 'due soon'."""
     return end_of_local_day(calendar.add_working_days(local_date(now), working_days))
@@ -69,19 +82,32 @@ def bucket_counts(
     session: Session, now: dt.datetime, *, keys: Sequence[Any] = (), conditions: Sequence[Any] = (),
     calendar: WorkCalendar | None = None,
 ) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
-    """One grouped query: (group key values, {total, bucket…: count}) over counted directives."""
+    """One grouped query: (group key values, {total, bucket…: count}) over counted directives.
+
+    Each row is classified once (one CASE for its bucket, one for due soon) and counted per group, so the
+    database does two comparisons' worth of work per row instead of one sum per bucket.
+    """
     exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
-    sums = [func.sum(case((e, 1), else_=0)).cast(Integer).label(k) for k, e in exprs.items()]
+    bucket = bucket_case(now).label("bucket")
+    soon = case((exprs["due_soon"], 1), else_=0).label("soon")
     key_cols = [col(k).label(f"k{i}") for i, k in enumerate(keys)]
-    stmt = select(*key_cols, func.count().label("total"), *sums).select_from(Directive)
-    stmt = stmt.where(col(Directive.state).in_(COUNTED), *conditions)
-    if key_cols:
-        stmt = stmt.group_by(*(col(k) for k in keys))
-    out = []
+    # Grouped by the output names, so each CASE is computed once per row.
+    stmt = (select(*key_cols, bucket, soon, func.count().label("n")).select_from(Directive)
+            .where(col(Directive.state).in_(COUNTED), *conditions)
+            .group_by(*(literal_column(f"k{i}") for i in range(len(keys))), literal_column("bucket"),
+                      literal_column("soon")))
+    grouped: dict[tuple[Any, ...], dict[str, int]] = {}
     for r in session.execute(stmt).mappings():
-        counts = {k: r[k] or 0 for k in ("total", *BUCKETS, "due_soon")}
-        out.append((tuple(r[f"k{i}"] for i in range(len(keys))), counts))
-    return out
+        key = tuple(r[f"k{i}"] for i in range(len(keys)))
+        counts = grouped.setdefault(key, dict.fromkeys(("total", *BUCKETS, "due_soon"), 0))
+        counts["total"] += r["n"]
+        if r["bucket"]:
+            counts[r["bucket"]] += r["n"]
+        if r["soon"]:
+            counts["due_soon"] += r["n"]
+    if not keys and not grouped:
+        grouped[()] = dict.fromkeys(("total", *BUCKETS, "due_soon"), 0)
+    return list(grouped.items())
 
 
 # What each grouping counts by. "leader" is the provincial leader answerable for the directive: the

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
-from dondoc.cli import directives, directory, notices, reports, service, telegram
+from dondoc.cli import directives, directory, notices, reports, service, telegram, web
 from dondoc.cli.context import console, err_console, state
 from engine.errors import DondocError, StorageUnavailable
 from engine.redact import redact
@@ -42,6 +42,7 @@ reports.register(app)
 notices.register(app)
 service.register(app)
 telegram.register(app)
+web.register(app)
 
 
 def main() -> None:

@@ -93,9 +93,11 @@ def run_cmd(
     if clock_offset:
         offset = dt.timedelta(seconds=clock_offset)
         app.clock = lambda: now_utc() + offset
-    with_bot = bot and app.settings.telegram_token is not None
-    say("dondoc đang chạy — Ctrl-C để dừng." + ("" if with_bot else " (Không có token Telegram: "
-                                                           "thông báo in ra màn hình.)"))
+    has_token = app.settings.telegram_token is not None
+    with_bot = bot and has_token
+    say("dondoc đang chạy — Ctrl-C để dừng." + (
+        "" if with_bot else " (Bot tắt theo --no-bot; thông báo vẫn gửi qua Telegram.)" if has_token
+        else " (Không có token Telegram: thông báo in ra màn hình.)"))
     try:
         run(app, with_bot=with_bot, fast_interval=fast_interval)
     finally:
