@@ -285,7 +285,7 @@ def test_live_updates_answer_no_content_until_something_changes(browser: Browser
         commands.acknowledge(s, target.id, actor_id=person(web_app, Role.leader, "STC").id,  # type: ignore[arg-type]
                              now=web_app.now())
     changed = browser.client.get(f"/nhiem-vu/{target.id}?partial=1&since={target.version}", headers=poll)
-    assert changed.status_code == 200 and "đang thực hiện" in changed.text
+    assert changed.status_code == 200 and "Đang thực hiện" in changed.text
     board = browser.client.get(f"/?partial=1&since={marker}", headers=poll)
     assert board.status_code == 200 and 'id="board"' in board.text
 
