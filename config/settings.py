@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     web_base_url: str | None = Field(None, description="Public address in login links; default http://HOST:PORT")
     web_enabled: bool = Field(True, description="Serve the web app inside dondoc run")
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from engine.timeutil import valid_timezone
+
+        return valid_timezone(value)
+
     @field_validator("environment", mode="before")
     @classmethod
     def _known_environment(cls, value: object) -> str:

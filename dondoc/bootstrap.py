@@ -17,7 +17,7 @@ from engine.db import make_engine, migrate
 from engine.notify import Notifier
 from engine.policy import Policy, load_policy
 from engine.redact import install_log_redaction, remember
-from engine.timeutil import now_utc
+from engine.timeutil import now_utc, set_local_timezone
 
 if TYPE_CHECKING:
     from notifiers.telegram.notifier import TelegramNotifier
@@ -58,13 +58,14 @@ def bootstrap(
     """Build the app: database (created or upgraded on first use), notifier and clock."""
     settings = settings or Settings()
     protect_secrets(settings)
+    set_local_timezone(settings.timezone)  # the one source of the local zone (days, deadlines, display)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.resolved_database_url)
     if migrate_db:
         migrate(engine)
     if notifier is None:
         notifier = default_notifier(settings)
-    policy = load_policy(settings.policy_file)
+    policy = load_policy(settings.policy_file, timezone=settings.timezone)
     return App(settings=settings, engine=engine, notifier=notifier, clock=clock or now_utc,
                calendar=policy.calendar(), policy=policy)
 

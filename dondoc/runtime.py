@@ -135,7 +135,7 @@ async def drain_outbox(app: App) -> None:
     from engine.policy import load_policy
 
     try:
-        policy = load_policy(app.settings.policy_file)  # re-read each pass: an edit applies at once
+        policy = load_policy(app.settings.policy_file, timezone=app.settings.timezone)  # re-read: edits apply
         with app.session() as session:
             report = await deliver(session, app.notifier, app.now(), policy=policy, calendar=app.calendar)
     except Exception:

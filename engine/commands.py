@@ -27,7 +27,7 @@ from engine.errors import (
     TransitionNotAllowed,
 )
 from engine.events import Event
-from engine.lifecycle import transition_for
+from engine.lifecycle import actors_of, transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
@@ -166,7 +166,7 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
                 raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
             if changes.get("deadline") is not None:
                 changes = {**changes, "deadline": typed_deadline(changes["deadline"], now)}
-            return {"changes": _jsonable(changes)}
+            return {"changes": _jsonable({k: v for k, v in changes.items() if getattr(directive, k) != v})}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
                 raise InvalidInput("a report needs text or a file")
@@ -307,18 +307,22 @@ def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     actor_id = getattr(cmd, "actor_id", None)
     directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
+    # The actor first: "no change" or "not in this state" would tell a stranger about the directive.
+    kinds, needed = actor_kinds(person, directive), actors_of(event_type)
+    if not kinds & needed:
+        who = person.name if person else "system"
+        need = " or ".join(sorted(a.value for a in needed))
+        raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
     try:
-        transition = transition_for(directive.state, event_type)
+        transition_for(directive.state, event_type)
     except TransitionNotAllowed:
         if _already_holds(directive, event_type):
             return Outcome(directive, None, noop=True)
         raise
-    kinds = actor_kinds(person, directive)
-    if not kinds & transition.actors:
-        who = person.name if person else "system"
-        need = " or ".join(sorted(a.value for a in transition.actors))
-        raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
-    return append(session, directive, event_type, _payload(cmd, directive, now), now, actor=person)
+    payload = _payload(cmd, directive, now)
+    if event_type == "DraftEdited" and not payload["changes"]:  # the same value again records nothing
+        return Outcome(directive, None, noop=True)
+    return append(session, directive, event_type, payload, now, actor=person)
 
 
 def append(

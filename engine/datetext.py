@@ -6,12 +6,12 @@ import datetime as dt
 
 from engine.deadlines import parse_deadline
 from engine.errors import InvalidInput
-from engine.timeutil import LOCAL_TZ, end_of_local_day, local, local_date, parse_instant
+from engine.timeutil import end_of_local_day, local, local_date, parse_instant
 
 USABLE_KINDS = {"date", "month", "quarter", "half_year", "year", "event_date", "event_month"}
 
 
-def parse_requested_deadline(text: str, now: dt.datetime, tz: str = LOCAL_TZ) -> dt.datetime:
+def parse_requested_deadline(text: str, now: dt.datetime, tz: str | None = None) -> dt.datetime:
     """The end of the local day the text names, on or after today; InvalidInput if it names none."""
     text = " ".join(text.split())
     today = local_date(now, tz)

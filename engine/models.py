@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.timeutil import UTCDateTime
@@ -88,6 +88,39 @@ class LoginToken(SQLModel, table=True):
     created_at: dt.datetime = _utc_col(nullable=False)
     expires_at: dt.datetime = _utc_col(nullable=False)
     used_at: dt.datetime | None = _utc_col()
+
+
+class BindingGuard(SQLModel, table=True):
+    """Failed binding attempts of one chat: after too many, the chat is locked for a while."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    failures: int = 0
+    window_start: dt.datetime = _utc_col(nullable=False)
+    locked_until: dt.datetime | None = _utc_col()
+
+
+class PendingInput(SQLModel, table=True):
+    """What the bot waits for in a chat after a button (a report, a date, a reason); in the database so
+    that the follow-up message may reach any bot replica."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    person_id: int  # no foreign keys: a short-lived row must never block deleting a person or a notice
+    kind: str = Field(description="report, extend_date, extend_reason, return_reason, deny_reason")
+    directive_id: int
+    version: int
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_text: str | None = None
+    data: dict[str, Any] = _json_col(dict)
+    updated_at: dt.datetime = _utc_col(nullable=False)
+
+
+class ReportFile(SQLModel, table=True):
+    """A file attached to a report, by content (SHA-256): every replica and the web app read it here."""
+
+    sha256: str = Field(primary_key=True)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime = _utc_col(nullable=False)
 
 
 class Notice(SQLModel, table=True):

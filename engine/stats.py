@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,18 +11,14 @@ from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
-from engine.models import Agency, Directive, Notice, Person, State
+from engine.errors import InvalidInput
+from engine.labels import BUCKET_LABELS  # noqa: F401  (re-exported: the labels live in engine.labels)
+from engine.models import Agency, Directive, Person, State
+from engine.notices import notice_labels
+from engine.people import unreached_directives
 from engine.timeutil import end_of_local_day, local_date
 
 BUCKETS = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
-BUCKET_LABELS = {
-    "done_on_time": "Hoàn thành đúng hạn",
-    "done_late": "Hoàn thành quá hạn",
-    "open_in_time": "Chưa hoàn thành, trong hạn",
-    "open_overdue": "Chưa hoàn thành, quá hạn",
-    "no_deadline": "Không thời hạn",
-    "due_soon": "Sắp đến hạn",
-}
 COUNTED = (State.assigned, State.in_progress, State.reported, State.overdue, State.done)
 OPEN = (State.assigned, State.in_progress, State.reported, State.overdue)
 
@@ -38,6 +34,7 @@ class StatsRow:
     open_overdue: int
     no_deadline: int
     due_soon: int
+    no_recipient: int = 0  # open directives nobody in the directory receives (see people.unreached_directives)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -113,24 +110,55 @@ def bucket_counts(
     return list(grouped.items())
 
 
+# What each grouping counts by. "leader" is the provincial leader answerable for the directive: the
+# person named as lead, else the Phó Chủ tịch supervising the lead agency.
+GROUPINGS: dict[str, tuple[Any, ...]] = {
+    "agency": (Directive.lead_agency_id,),
+    "leader": (Directive.leader_id, Directive.lead_agency_id),
+    "notice": (Directive.notice_id,),
+    "all": (),
+}
+GROUP_LABELS = {"agency": "Đơn vị chủ trì", "leader": "Lãnh đạo phụ trách", "notice": "Thông báo",
+                "all": "Phạm vi"}
+
+
 def compute_stats(
     session: Session, now: dt.datetime, *, by: str = "agency", calendar: WorkCalendar | None = None,
     conditions: Sequence[Any] = (),
 ) -> list[StatsRow]:
-    """Counts per agency, leader, notice or overall ('all'), in the official buckets."""
-    keys = {"agency": Directive.lead_agency_id, "leader": Directive.leader_id, "notice": Directive.notice_id}
-    if by not in (*keys, "all"):
-        raise ValueError(f"unknown grouping '{by}' (agency, leader, notice, all)")
-    grouped = bucket_counts(session, now, keys=[keys[by]] if by in keys else [], conditions=conditions,
-                            calendar=calendar)
+    """Counts per agency, leader, notice or overall ('all'), in the official buckets (of the directives
+    `conditions` select, all by default)."""
+    if by not in GROUPINGS:
+        raise InvalidInput(f"Không có cách thống kê “{by}”; chọn một trong: {', '.join(GROUPINGS)}.")
+    group = _group_of(session, by)
     names = _names(session, by)
+    totals: dict[object, dict[str, int]] = {}
+    for values, counts in bucket_counts(session, now, keys=GROUPINGS[by], conditions=conditions,
+                                        calendar=calendar):
+        into = totals.setdefault(group(values), dict.fromkeys(counts, 0))
+        for k, n in counts.items():
+            into[k] += n
+    unreached: dict[object, int] = {}
+    for d in unreached_directives(session, conditions=conditions):
+        key = group(tuple(getattr(d, c.key) for c in GROUPINGS[by]))
+        unreached[key] = unreached.get(key, 0) + 1
     rows = []
-    for key_values, counts in grouped:
-        key = key_values[0] if key_values else "all"
+    for key, counts in totals.items():
         name = names.get(key) or ("Toàn tỉnh" if key == "all" else "(chưa xác định)")
-        rows.append(StatsRow(key="" if key is None else str(key), name=name, **counts))
+        rows.append(StatsRow(key="" if key is None else str(key), name=name, **counts,
+                             no_recipient=unreached.get(key, 0)))
     rows.sort(key=lambda x: (-x.open_overdue, -x.total, x.name))
     return rows
+
+
+def _group_of(session: Session, by: str) -> Callable[[tuple[Any, ...]], object]:
+    """Maps the grouped key values to the group a row counts in."""
+    if by == "all":
+        return lambda values: "all"
+    if by != "leader":
+        return lambda values: values[0]
+    supervisors = {a.id: a.supervisor_id for a in session.exec(select(Agency)).all()}
+    return lambda values: values[0] if values[0] is not None else supervisors.get(values[1])
 
 
 def _names(session: Session, by: str) -> dict[object, str]:
@@ -140,7 +168,7 @@ def _names(session: Session, by: str) -> dict[object, str]:
     if by == "leader":
         return {p.id: p.name for p in session.exec(select(Person)).all()}
     if by == "notice":
-        return {n.id: n.number or n.title for n in session.exec(select(Notice)).all()}
+        return dict(notice_labels(session))
     return {}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.notify import Notification
+from engine.text import safe_text
 from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase, time_hm
 
 LIMIT = 4096  # Telegram's maximum message length
@@ -203,6 +204,15 @@ def _cancelled(n: Notification, d: dict[str, Any]) -> Rendered:
     return Rendered(f"🚫 Nhiệm vụ đã được hủy — {_item(d)}\nNội dung: {_cut(d.get('task', ''))}{reason}")
 
 
+def _binding_locked(n: Notification) -> Rendered:
+    p = n.payload
+    who = f" ({p['who']})" if p.get("who") else ""
+    until = p.get("locked_until")
+    when = f" đến {time_hm(until)} {short_date(until)}" if until else ""
+    return Rendered(f"🔒 Tài khoản Telegram {p.get('chat_id')}{who} đã nhập sai mã liên kết {p.get('failures')} lần "
+                    f"và bị tạm khóa liên kết{when}. Nếu đây không phải người được mời, có thể có người đang dò mã.")
+
+
 def _delivery_failed(n: Notification, d: dict[str, Any] | None) -> Rendered:
     p = n.payload
     kind = KIND_NAMES.get(p.get("failed_kind", ""), p.get("failed_kind", ""))
@@ -231,6 +241,7 @@ def _with_directive(fn: Callable[[Notification, dict[str, Any]], Rendered]) -> R
 
 RENDERERS: dict[str, Renderer] = {
     "assigned": _with_directive(_assigned),
+    "binding_locked": _binding_locked,
     "coordinator_info": _with_directive(_coordinator),
     "reminder": _with_directive(_reminder),
     "due_today": _with_directive(_due_today),
@@ -260,5 +271,5 @@ def render(notification: Notification) -> Rendered:
         if renderer is None:
             raise ValueError(f"no message template for notification kind '{notification.kind}'")
         rendered = renderer(notification)
-    return Rendered(nfc(rendered.text), rendered.buttons)
+    return Rendered(nfc(safe_text(rendered.text)), rendered.buttons)  # stored names and tasks made inert
 

@@ -11,9 +11,10 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from dondoc.cli import directives, directory, notices, reports, service, telegram, web
-from dondoc.cli.context import err_console, state
+from dondoc.cli.context import console, err_console, state
 from engine.errors import DondocError, StorageUnavailable
 from engine.redact import redact
+from engine.text import safe_text
 
 app = typer.Typer(
     name="dondoc",
@@ -46,6 +47,8 @@ web.register(app)
 
 def main() -> None:
     """Console entry point: errors become one line on stderr and a non-zero exit (2: storage)."""
+    console.reset()
+    err_console.reset()
     try:
         app(standalone_mode=False)
     except StorageUnavailable as exc:
@@ -82,7 +85,7 @@ def settings_problem(exc: ValidationError) -> str:
 
 
 def _fail(message: str, code: int) -> None:
-    """Print one line (whitespace folded, secrets masked) and exit."""
-    err_console.print(f"[red]Lỗi:[/red] {escape(' '.join(redact(message).split()))}", highlight=False,
+    """Print one line (whitespace folded, secrets masked, control characters inert) and exit."""
+    err_console.print(f"[red]Lỗi:[/red] {escape(safe_text(' '.join(redact(message).split())))}", highlight=False,
                       soft_wrap=True)
     sys.exit(code)

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from sqlmodel import Session, col, select
 
-from dondoc.cli.context import console, emit, parse_time, state
+from dondoc.cli.context import emit, parse_time, say, state
 from engine import commands
 from engine.errors import InvalidInput, NotFound
 from engine.models import Agency, Directive, DirectiveEvent, Notice, State
@@ -95,10 +95,15 @@ def show_directive(directive_id: int = typer.Argument(...), fmt: str = FORMAT) -
     if fmt == "json":
         emit([row], [], "json")
         return
-    console.print(f"[bold]#{d.id}[/bold] mục {d.ref or '—'} · {row['state']} · thời hạn {row['deadline'] or '—'}"
-                  f" ({d.deadline_text or 'không ghi'})")
-    console.print(f"Chủ trì: {d.lead or '—'}" + (f" · Phối hợp: {', '.join(d.coordinators)}" if d.coordinators else ""))
-    console.print(f"Nội dung: {d.task}")
+    if d.original_deadline is not None:  # the notice's phrase no longer describes the deadline
+        since = f"đã gia hạn; hạn ban đầu {local(d.original_deadline).format('DD/MM/YYYY')}"
+        phrase = f"{since} — “{d.deadline_text}”" if d.deadline_text else since
+    else:
+        phrase = d.deadline_text or "không ghi"
+    say(f"#{d.id} mục {d.ref or '—'} · {row['state']} · thời hạn {row['deadline'] or '—'}"
+                  f" ({phrase})")
+    say(f"Chủ trì: {d.lead or '—'}" + (f" · Phối hợp: {', '.join(d.coordinators)}" if d.coordinators else ""))
+    say(f"Nội dung: {d.task}")
     emit(row["events"], [("seq", "#"), ("type", "Sự kiện"), ("actor", "Người thực hiện"), ("at", "Lúc"),
                          ("payload", "Chi tiết")], "table", title="Lịch sử")
 
@@ -113,10 +118,10 @@ def _act(command: commands.Command) -> None:
 def _print_outcome(outcome: commands.Outcome) -> None:
     d = outcome.directive
     if outcome.noop:
-        console.print(f"Không có thay đổi: nhiệm vụ #{d.id} đã ở trạng thái {d.state.value}.")
+        say(f"Không có thay đổi: nhiệm vụ #{d.id} đã ở trạng thái {d.state.value}.")
     else:
         assert outcome.event is not None
-        console.print(f"✅ #{d.id}: {outcome.event.type} → {d.state.value} (phiên bản {d.version})")
+        say(f"✅ #{d.id}: {outcome.event.type} → {d.state.value} (phiên bản {d.version})")
 
 
 def _actor_id(person: str) -> int:
@@ -205,6 +210,18 @@ def assign(directive_ids: list[int] = typer.Argument(..., help="One or more draf
     actor = _actor_id(person)
     with app.session() as session:
         _act_all(commands.assign_many(session, directive_ids, actor_id=actor, now=app.now()))
+        warn_unreached(session, directive_ids)
+
+
+def warn_unreached(session: Session, directive_ids: list[int]) -> None:
+    """After assigning: say which directives nobody will be told about, and what to do."""
+    from engine.people import unreached_directives
+    from engine.views import lead_name
+
+    for d in unreached_directives(session, list(directive_ids)):
+        say(f"⚠ #{d.id}: {lead_name(session, d)} chưa có ai trong danh bạ nhận thông báo; "
+                      "nhiệm vụ nằm trong danh sách “không có người nhận” của Văn phòng "
+                      "(thêm người: dondoc people add TÊN --agency MÃ).", style="yellow")
 
 
 def register(app: typer.Typer) -> None:

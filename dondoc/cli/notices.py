@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from sqlmodel import col, select
 
-from dondoc.cli.context import console, emit, parse_time, state
-from dondoc.cli.directives import directive_row
+from dondoc.cli.context import emit, parse_time, say, state
+from dondoc.cli.directives import directive_row, warn_unreached
 from engine import commands
 from engine.errors import InvalidInput
 from engine.ingest.service import IngestReport, assign_drafts, ingest_file
@@ -34,7 +34,7 @@ def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .d
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     doc = result["document"]
-    console.print(f"[bold]{doc.get('title') or file.name}[/bold] · số {doc.get('number') or '—'} · "
+    say(f"{doc.get('title') or file.name} · số {doc.get('number') or '—'} · "
                   f"ngày {doc.get('date') or '—'} · {doc.get('issuer') or ''}")
     emit(result["directives"], [("ref", "Mục"), ("lead", "Chủ trì"), ("deadline", "Thời hạn"),
                                 ("deadline_kind", "Loại"), ("task", "Nội dung")], "table",
@@ -42,18 +42,19 @@ def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .d
 
 
 def _print_report(report: IngestReport, first: str | None = None) -> None:
-    if not report.created:
-        console.print(f"Thông báo này đã được nhập: {first}; không lưu lại lần nữa.")
+    if report.created:
+        say(f"Đã nhập thông báo #{report.notice_id}: {len(report.drafts)} nhiệm vụ dự thảo.")
         if report.assigned:
-            console.print(f"Đã giao tiếp {len(report.assigned)} nhiệm vụ còn là dự thảo.")
-        for directive_id, why in report.left_as_draft.items():
-            console.print(f"  #{directive_id} vẫn là dự thảo: {why}")
-        return
-    console.print(f"Đã nhập thông báo #{report.notice_id}: {len(report.drafts)} nhiệm vụ dự thảo.")
-    if report.assigned:
-        console.print(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+            say(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+    else:
+        say(f"Thông báo này đã được nhập: {first}; không lưu lại lần nữa.")
+        if report.assigned:
+            say(f"Đã giao tiếp {len(report.assigned)} nhiệm vụ còn là dự thảo.")
     for directive_id, why in report.left_as_draft.items():
-        console.print(f"  #{directive_id} vẫn là dự thảo: {why}")
+        say(f"  #{directive_id} vẫn là dự thảo: {why}")
+    if report.assigned:
+        with state.get_app().session() as session:
+            warn_unreached(session, report.assigned)
 
 
 def ingest(
@@ -116,9 +117,9 @@ def notices_show(notice_id: int = typer.Argument(..., help="Notice id (see: dond
                "source_name": notice.source_name, "created_at": notice.created_at.isoformat(),
                "text": notice.text, "directives": rows}], [], fmt)
         return
-    console.print(f"[bold]Thông báo #{notice.id}[/bold] · số {notice.number or '—'} · ngày "
+    say(f"Thông báo #{notice.id} · số {notice.number or '—'} · ngày "
                   f"{notice.date.strftime('%d/%m/%Y') if notice.date else '—'} · {notice.issuer or ''}")
-    console.print(f"{notice.title or ''} (tệp {notice.source_name})")
+    say(f"{notice.title or ''} (tệp {notice.source_name})")
     emit(rows, [("id", "ID"), ("ref", "Mục"), ("lead", "Chủ trì"), ("state", "Trạng thái"),
                 ("deadline", "Thời hạn"), ("task", "Nội dung")], "table", title=f"{len(rows)} nhiệm vụ")
 
@@ -132,7 +133,7 @@ def notices_delete(notice_id: int = typer.Argument(..., help="Notice id"),
     with app.session() as session:
         actor = find_person(session, person)
         drafts = delete_notice(session, notice_id, actor_id=actor.id)  # type: ignore[arg-type]
-    console.print(f"Đã xóa thông báo #{notice_id} cùng {drafts} nhiệm vụ dự thảo.")
+    say(f"Đã xóa thông báo #{notice_id} cùng {drafts} nhiệm vụ dự thảo.")
 
 
 def review(
@@ -174,9 +175,10 @@ def review(
             ).order_by(col(Directive.id))).all()]
             report = IngestReport(notice_id=notice or 0, created=True, drafts=ids)  # type: ignore[arg-type]
             assign_drafts(session, report, now, actor_id=actor_id)  # type: ignore[arg-type]
-            console.print(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+            say(f"Đã giao {len(report.assigned)} nhiệm vụ.")
+            warn_unreached(session, report.assigned)
             for did, why in report.left_as_draft.items():
-                console.print(f"  #{did} vẫn là dự thảo: {why}")
+                say(f"  #{did} vẫn là dự thảo: {why}")
             return
         changes: dict[str, object] = {}
         if lead:
@@ -190,11 +192,15 @@ def review(
         if coordinators is not None:
             changes["coordinators"] = [c.strip() for c in coordinators.split(";") if c.strip()]
         if changes:
-            commands.edit_draft(session, directive_id, actor_id=actor_id, now=now, changes=changes)  # type: ignore[arg-type]
-            console.print(f"Đã sửa dự thảo #{directive_id}: {', '.join(changes)}")
+            edited = commands.edit_draft(session, directive_id, actor_id=actor_id, now=now, changes=changes)  # type: ignore[arg-type]
+            if edited.noop:
+                say(f"Không có thay đổi: dự thảo #{directive_id} đã có đúng các giá trị này.")
+            else:
+                say(f"Đã sửa dự thảo #{directive_id}: {', '.join(edited.event.payload['changes'])}")  # type: ignore[union-attr]
         if do_assign:
             commands.assign(session, directive_id, actor_id=actor_id, now=now)  # type: ignore[arg-type]
-            console.print(f"Đã giao nhiệm vụ #{directive_id}.")
+            say(f"Đã giao nhiệm vụ #{directive_id}.")
+            warn_unreached(session, [directive_id])
 
 
 def register(app: typer.Typer) -> None:

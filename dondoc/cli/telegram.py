@@ -14,6 +14,7 @@ from engine.errors import InvalidInput
 from engine.people import find_person
 
 log = logging.getLogger("dondoc.bot")
+MAX_INVITE_HOURS = 720  # 30 days: an unused link should not stay valid for ever
 
 
 def _require_token() -> None:
@@ -36,10 +37,13 @@ def _bot_username() -> str:
 
 
 def invite(person: str = typer.Argument(..., help="Person id or exact name"),
-           hours: int = typer.Option(72, "--hours", help="How long the link stays valid")) -> None:
+           hours: int = typer.Option(72, "--hours", help=f"How long the link stays valid (1–{MAX_INVITE_HOURS})")
+           ) -> None:
     """Print a one-time deep link that binds the person's Telegram chat."""
     import datetime as dt
 
+    if not 1 <= hours <= MAX_INVITE_HOURS:
+        raise InvalidInput(f"--hours phải từ 1 đến {MAX_INVITE_HOURS} giờ (nhận được {hours})")
     app = state.get_app()
     with app.session() as session:
         who = find_person(session, person)
@@ -66,16 +70,12 @@ def bot(
 ) -> None:
     """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
     from dondoc.bootstrap import telegram_notifier
-    from notifiers.telegram.bot import Webhook, build_application, run_bot
+    from notifiers.telegram.bot import build_application, run_bot, webhook_for
 
     _require_token()
     app = state.get_app()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    hook = None
-    if webhook:
-        hook = Webhook(webhook, listen, port)
-        if app.settings.webhook_secret is not None:
-            hook.secret = app.settings.webhook_secret.get_secret_value()
+    hook = webhook_for(app.settings, webhook, listen, port) if webhook else None
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -132,8 +132,10 @@ def ingest_file(
         leads = None if "collective_lead" in flags else _leads(item, session)
         if leads is None:  # the office picks the lead in review
             leads = [Lead(item.get("lead"))]
-        elif len(leads) > 1:
-            flags.append(f"split_from_multi_lead:{len(leads)}")
+        else:  # every lead is in the directory now (districts included): nothing left unresolved
+            flags = [f for f in flags if f != "unresolved_lead"]
+            if len(leads) > 1:
+                flags.append(f"split_from_multi_lead:{len(leads)}")
         for lead in leads:
             directive = Directive(
                 notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=lead.written,

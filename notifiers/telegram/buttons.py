@@ -14,13 +14,13 @@ from engine.errors import DondocError
 from engine.events import changed_since
 from engine.models import Directive, Outbox, Person
 from engine.outbox import enqueue
+from engine.pending_inputs import hold
 from engine.schedule import notification_time
 from engine.timeutil import end_of_local_day, local_date
 from notifiers.telegram import texts
 from notifiers.telegram.callbacks import Callback, ForgedCallback, verify
 from notifiers.telegram.common import (
     Context,
-    Pending,
     current_person,
     finish,
     is_lead,
@@ -95,7 +95,9 @@ async def _act(update: Update, context: Context, person: Person, pressed: Callba
     host = services(context)
     if pressed.action in PROMPTS:
         kind, prompt = PROMPTS[pressed.action]
-        context.chat_data["pending"] = Pending(kind, pressed.directive_id, pressed.version, message.message_id, text)
+        with host.session() as session:
+            hold(session, chat_id, person_id=person.id, kind=kind, directive_id=pressed.directive_id,  # type: ignore[arg-type]
+                 version=pressed.version, message_id=message.message_id, message_text=text, now=host.now())
         await say(context, chat_id, prompt)
         return
     if pressed.action == "snooze":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -24,18 +23,6 @@ from notifiers.telegram.services import Services
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-
-
-@dataclass
-class Pending:
-    """What the bot waits for in a chat after a button: a report, a date, a reason."""
-
-    kind: str  # report, extend_date, extend_reason, return_reason, deny_reason
-    directive_id: int
-    version: int
-    message_id: int | None
-    message_text: str | None
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def services(context: Context) -> Services:

@@ -8,11 +8,20 @@ import logging
 from sqlmodel import Session, col, or_, select
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from engine.binding import redeem
+from engine.binding import ChatLocked, redeem_from_chat
 from engine.errors import DondocError
 from engine.models import OPEN_STATES, Agency, Directive, Person, State
+from engine.pending_inputs import release
 from engine.people import LEAD_ROLES, OFFICE_ROLES
 from engine.stats import compute_stats
 from notifiers.telegram import texts
@@ -20,6 +29,7 @@ from notifiers.telegram.buttons import on_button
 from notifiers.telegram.common import Context, current_person, say, secret, services, view_of
 from notifiers.telegram.inputs import on_input
 from notifiers.telegram.keyboards import list_keyboard
+from notifiers.telegram.limits import ChatLimiter, Verdict
 from notifiers.telegram.services import Services
 
 log = logging.getLogger(__name__)
@@ -42,9 +52,15 @@ async def start(update: Update, context: Context) -> None:
         return
     with host.session() as session:
         try:
-            person = redeem(session, context.args[0], update.effective_user.id, host.now())
+            person = redeem_from_chat(session, context.args[0], update.effective_user.id, host.now(),
+                                      who=update.effective_user.full_name)
         except DondocError as exc:
             log.warning("binding refused for chat %s: %s", message.chat.id, type(exc).__name__)
+            told: set[tuple[int, object]] = context.bot_data.setdefault("told_locked", set())
+            if isinstance(exc, ChatLocked):  # said once per lock, however often the chat keeps trying
+                if (message.chat.id, exc.until) in told:
+                    return
+                told.add((message.chat.id, exc.until))
             await say(context, message.chat.id, str(exc))
             return
         agency = session.get(Agency, person.agency_id) if person.agency_id else None
@@ -134,7 +150,8 @@ async def cancel(update: Update, context: Context) -> None:
     """/huy: forget the pending question."""
     message = update.effective_message
     assert message is not None
-    context.chat_data.pop("pending", None)
+    with services(context).session() as session:
+        release(session, message.chat.id)
     person = current_person(context, update)
     await say(context, message.chat.id, texts.CANCELLED if person else texts.UNBOUND)
 
@@ -159,8 +176,25 @@ async def set_commands(application: Application, host: Services) -> None:
         log.warning("could not set the command menu: %s", exc)
 
 
-def install(application: Application) -> None:
-    """Register every handler on the Application."""
+async def guard(update: Update, context: Context) -> None:
+    """Before every handler: drop updates of a chat over its limit (telling it once per flood)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    limiter: ChatLimiter = context.bot_data["limiter"]
+    verdict = limiter.check(chat.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.REFUSE_AND_SAY:
+        log.warning("chat %s is flooding the bot; its updates are dropped until it pauses", chat.id)
+        await say(context, chat.id, texts.TOO_FAST)
+    raise ApplicationHandlerStop
+
+
+def install(application: Application, limiter: ChatLimiter | None = None) -> None:
+    """Register every handler on the Application (behind the per-chat limit)."""
+    application.bot_data["limiter"] = limiter or ChatLimiter()
+    application.add_handler(TypeHandler(Update, guard), group=-1)
     application.add_handler(CommandHandler("start", start, filters=PRIVATE))
     application.add_handler(CommandHandler("nhiemvu", my_open, filters=PRIVATE))
     application.add_handler(CommandHandler("quahan", my_overdue, filters=PRIVATE))

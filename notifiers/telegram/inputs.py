@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
+import datetime as dt
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
+import httpx
 from telegram import Document, Update
 
 from engine import commands as cmd
 from engine.datetext import parse_requested_deadline
 from engine.errors import DondocError, InvalidInput
 from engine.events import changed_since
-from engine.models import Directive, Person
+from engine.models import Directive, PendingInput, Person
+from engine.pending_inputs import hold, pending, release
+from engine.report_files import store_report_file
 from notifiers.telegram import texts
 from notifiers.telegram.common import (
     Context,
-    Pending,
     current_person,
     finish,
     is_office,
@@ -27,7 +28,8 @@ from notifiers.telegram.common import (
     view_of,
 )
 
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+MAX_DOWNLOAD = 20 * 1024 * 1024  # Telegram's getFile limit; a self-hosted Bot API serves up to 2 GB
+CHUNK = 256 * 1024
 TOO_BIG = "Tệp lớn hơn 20 MB nên không tải về được. Vui lòng gửi tệp nhỏ hơn hoặc gửi qua Văn phòng UBND tỉnh."
 ACTION_OF = {"report": "report", "extend_reason": "extend", "return_reason": "return", "deny_reason": "deny"}
 
@@ -41,80 +43,114 @@ async def on_input(update: Update, context: Context) -> None:
     if person is None:
         await say(context, chat_id, texts.UNBOUND)
         return
-    pending: Pending | None = context.chat_data.get("pending")
-    if pending is None:
+    host = services(context)
+    with host.session() as session:
+        waiting = pending(session, chat_id, person.id, host.now())  # type: ignore[arg-type]
+    if waiting is None:
         await say(context, chat_id, texts.IDLE)
         return
-    host = services(context)
-    if pending.kind == "extend_date":
+    if waiting.kind == "extend_date":
         try:
             new = parse_requested_deadline(message.text or "", host.now(), host.policy.timezone)
         except DondocError as exc:
             await say(context, chat_id, texts.explain(exc))
             return
         with host.session() as session:
-            current = session.get(Directive, pending.directive_id)
+            current = session.get(Directive, waiting.directive_id)
             deadline = current.deadline if current else None
         if deadline is not None and new <= deadline:  # say so now, not after the reason is typed
             await say(context, chat_id, texts.explain(InvalidInput("later than the current"),
                                                           {"deadline": deadline.isoformat()}))
             return
-        pending.kind, pending.data["new_deadline"] = "extend_reason", new
+        with host.session() as session:
+            hold(session, chat_id, person_id=waiting.person_id, kind="extend_reason", version=waiting.version,
+                 directive_id=waiting.directive_id, message_id=waiting.message_id,
+                 message_text=waiting.message_text, now=host.now(), data={"new_deadline": new.isoformat()})
         await say(context, chat_id, texts.reason_prompt(new))
         return
     attachment = None
-    if message.document is not None and pending.kind == "report":
-        if (message.document.file_size or 0) > MAX_DOWNLOAD:
+    if message.document is not None and waiting.kind == "report":
+        attachment = await store_document(context, message.document)
+        if attachment is None:
             await say(context, chat_id, TOO_BIG)
             return
-        attachment = await store_document(context, message.document, host.settings.data_dir / "reports")
     text = message.text or message.caption or ""
     if not text.strip() and attachment is None:
         await say(context, chat_id, texts.NEED_TEXT)
         return
-    await _submit(context, person, pending, chat_id, text.strip(), attachment)
+    await _submit(context, person, waiting, chat_id, text.strip(), attachment)
 
 
-async def _submit(context: Context, person: Person, pending: Pending, chat_id: int, text: str,
+def _requested(waiting: PendingInput) -> dt.datetime:
+    return dt.datetime.fromisoformat(waiting.data["new_deadline"])
+
+
+async def _submit(context: Context, person: Person, waiting: PendingInput, chat_id: int, text: str,
                   attachment: dict[str, Any] | None) -> None:
     host = services(context)
     command = {
-        "report": lambda: cmd.SubmitReport(pending.directive_id, person.id, text, attachment),  # type: ignore[arg-type]
-        "extend_reason": lambda: cmd.RequestExtension(pending.directive_id, person.id,  # type: ignore[arg-type]
-                                                      pending.data["new_deadline"], text),
-        "return_reason": lambda: cmd.ReturnReport(pending.directive_id, person.id, text),  # type: ignore[arg-type]
-        "deny_reason": lambda: cmd.DenyExtension(pending.directive_id, person.id, text),  # type: ignore[arg-type]
-    }[pending.kind]()
+        "report": lambda: cmd.SubmitReport(waiting.directive_id, person.id, text, attachment),  # type: ignore[arg-type]
+        "extend_reason": lambda: cmd.RequestExtension(waiting.directive_id, person.id,  # type: ignore[arg-type]
+                                                      _requested(waiting), text),
+        "return_reason": lambda: cmd.ReturnReport(waiting.directive_id, person.id, text),  # type: ignore[arg-type]
+        "deny_reason": lambda: cmd.DenyExtension(waiting.directive_id, person.id, text),  # type: ignore[arg-type]
+    }[waiting.kind]()
     with host.session() as session:
-        if changed_since(session, pending.directive_id, pending.version):
-            context.chat_data.pop("pending", None)
-            refuse(pending.kind, person, f"stale input on directive {pending.directive_id}")
+        if changed_since(session, waiting.directive_id, waiting.version):
+            release(session, chat_id)
+            refuse(waiting.kind, person, f"stale input on directive {waiting.directive_id}")
             await say(context, chat_id, texts.STALE)
             return
         try:
             outcome = cmd.handle(session, command, host.now())
         except DondocError as exc:
-            refuse(pending.kind, person, str(exc))
-            current = session.get(Directive, pending.directive_id)
+            refuse(waiting.kind, person, str(exc))
+            current = session.get(Directive, waiting.directive_id)
             await say(context, chat_id, texts.explain(exc, view_of(session, host, current) if current else None))
             return
         view = view_of(session, host, outcome.directive)
-        office = is_office(person, outcome.directive) and pending.kind in ("return_reason", "deny_reason")
-    context.chat_data.pop("pending", None)
-    new = pending.data["new_deadline"].isoformat() if pending.kind == "extend_reason" else None
-    await finish(context, chat_id, ACTION_OF[pending.kind], view, office, pending.message_id, pending.message_text,
+        office = is_office(person, outcome.directive) and waiting.kind in ("return_reason", "deny_reason")
+        release(session, chat_id)
+    new = _requested(waiting).isoformat() if waiting.kind == "extend_reason" else None
+    await finish(context, chat_id, ACTION_OF[waiting.kind], view, office, waiting.message_id, waiting.message_text,
                  new)
 
 
-async def store_document(context: Context, document: Document, folder: Path) -> dict[str, Any]:
-    """Download a document through getFile and keep it under folder/<sha256>; its metadata for the event."""
-    data = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
-    digest = hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():  # content-addressed: the same file twice is stored once
-        partial = folder / f".{digest}.{os.getpid()}.part"
-        partial.write_bytes(data)
-        partial.replace(path)
-    return {"name": document.file_name or digest[:12], "sha256": digest, "size": len(data), "path": str(path),
-            "mime_type": document.mime_type}
+class TooLarge(Exception):
+    """A download went past its limit (whatever size the update or getFile declared)."""
+
+
+async def download(url: str, limit: int = MAX_DOWNLOAD) -> bytes:
+    """The body at `url`, streamed and dropped as soon as it exceeds `limit` bytes (TooLarge)."""
+    parts = urlsplit(url)
+    url = urlunsplit(parts._replace(path=quote(parts.path)))  # file paths may hold UTF-8 names
+    received = bytearray()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client, \
+            client.stream("GET", url) as response:
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge
+        async for chunk in response.aiter_bytes(CHUNK):
+            received += chunk
+            if len(received) > limit:
+                raise TooLarge
+    return bytes(received)
+
+
+async def store_document(context: Context, document: Document) -> dict[str, Any] | None:
+    """Download a document (at most MAX_DOWNLOAD bytes) and store it in the database; its metadata for the
+    event, or None when it is too large. Declared sizes are only a first check: the stream is counted."""
+    if (document.file_size or 0) > MAX_DOWNLOAD:
+        return None
+    file = await context.bot.get_file(document.file_id)
+    if (file.file_size or 0) > MAX_DOWNLOAD or not file.file_path:
+        return None
+    try:
+        data = await download(file.file_path)
+    except TooLarge:
+        return None
+    host = services(context)
+    with host.session() as session:
+        return store_report_file(session, data, name=document.file_name, mime_type=document.mime_type,
+                                 now=host.now())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import socket
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -86,7 +88,9 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
                      (ack, stranger, texts.UNBOUND),  # nobody we know
                      ("k.1.2.AAAAAAAAAAAA", None, texts.FORGED),  # made up
                      (ack[:-1] + ("A" if ack[-1] != "A" else "B"), None, texts.FORGED),  # tampered signature
-                     ("x" * 64, None, texts.FORGED)]
+                     ("x" * 64, None, texts.FORGED),
+                     (ack[:-1] + "\ud800", None, texts.FORGED),  # a lone surrogate (not encodable)
+                     (ack[:5] + "\x00" + ack[6:], None, texts.FORGED)]
             for data, user, expected in steps:
                 count = len(botapi.sent(LEAD))
                 botapi.inject_callback(LEAD, alert.message_id, data, user=user)
@@ -104,9 +108,9 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
     assert _events(app, d_id) == ["Drafted", "Assigned", "Acknowledged"]
     with app.session() as s:
         assert s.get(Directive, d_id).version == 3
-    assert len(botapi.answered_callbacks) == 7  # every press answered
+    assert len(botapi.answered_callbacks) == 9  # every press answered
     refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
-    assert len(refused) == 6 and any("stale" in m for m in refused) and any("signature" in m for m in refused)
+    assert len(refused) == 8 and any("stale" in m for m in refused) and any("signature" in m for m in refused)
     app.engine.dispose()
 
 
@@ -133,4 +137,44 @@ def test_webhook_requires_the_secret_on_every_request(botapi: FakeBotAPI, settin
     assert asyncio.run(scenario()) == (403, 403)
     assert botapi.sent(LEAD)[0].text.startswith("Hướng dẫn sử dụng dondoc")
     assert [d.status for d in botapi.webhook_deliveries] == [200]
+    app.engine.dispose()
+
+
+def _post_headers(port: int, headers: dict[str, str]) -> bytes:
+    """Send a POST's headers and no body; the answer must come anyway (nothing waits for the body)."""
+    lines = ["POST /telegram HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall("\r\n".join(lines).encode())
+        return sock.recv(200)
+
+
+def test_webhook_refuses_on_the_headers_before_reading_a_body(botapi: FakeBotAPI,  # noqa: F811
+                                                              settings: Settings) -> None:
+    app, _d, _office = _setup(settings, botapi)
+    port = free_tcp_port()
+    hook = Webhook(f"http://127.0.0.1:{port}/telegram", "127.0.0.1", port, secret="bi-mat_webhook-42")
+    big = {"Content-Type": "application/json", "Content-Length": str(50 * 1024 * 1024)}
+
+    async def scenario() -> list[bytes]:
+        async with running_bot(app, webhook=hook):
+            answers = [await asyncio.to_thread(_post_headers, port, headers) for headers in (
+                big, {**big, "X-Telegram-Bot-Api-Secret-Token": "doan-bua"},
+                {**big, "X-Telegram-Bot-Api-Secret-Token": hook.secret})]
+            async def chunks() -> AsyncIterator[bytes]:
+                for _ in range(64):
+                    yield b" " * 65536
+
+            try:  # chunked, no length: the server hangs up at the cap (1 MB) instead of buffering 4 MB
+                async with httpx.AsyncClient(timeout=5) as client:
+                    streamed = await client.post(hook.url, content=chunks(), headers={
+                        "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": hook.secret})
+                answers.append(f"HTTP/1.1 {streamed.status_code}".encode())
+            except httpx.TransportError:
+                answers.append(b"HTTP/1.1 closed")
+            botapi.inject_message(LEAD, "/help")  # and the real thing still works
+            await botapi.wait_for_async(lambda: botapi.sent(LEAD), timeout=5)
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [a.split(b"\r\n")[0].split(b" ")[1] for a in answers] == [b"403", b"403", b"413", b"closed"]
     app.engine.dispose()

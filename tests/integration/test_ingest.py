@@ -38,6 +38,7 @@ def test_seed_notice_becomes_reviewable_drafts(session: Session, directory: Pers
     assert len(split) == 2 + len(districts)
     assert {d.lead_agency_id for d in split} >= {a.id for a in districts}
     assert all(any(f.startswith("split_from_multi_lead") for f in d.review_flags) for d in split)
+    assert not any("unresolved_lead" in d.review_flags for d in split)  # each lead is resolved now
     assert {d.deadline for d in split} == {split[0].deadline} and split[0].deadline is not None
     # A person as lead: "đồng chí Phan Thế Tuấn - Phó Chủ tịch UBND tỉnh".
     [person_led] = _drafts(session, "1.(3)-2")

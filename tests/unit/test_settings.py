@@ -66,3 +66,29 @@ def test_production_accepts_real_values() -> None:
                         telegram_token=TOKEN)  # type: ignore[arg-type]
     assert settings.telegram_token is not None
     assert "AAHdq" not in repr(settings) and STRONG not in repr(settings)  # secrets never print
+
+
+def test_an_unknown_timezone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DONDOC_TIMEZONE", "Mars/Base")
+    with pytest.raises(ValidationError, match="múi giờ “Mars/Base” không tồn tại"):
+        Settings()
+
+
+def test_the_timezone_setting_is_the_one_source(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from dondoc.bootstrap import bootstrap
+    from engine.errors import InvalidInput
+    from engine.timeutil import LOCAL_TZ, end_of_local_day, set_local_timezone
+
+    settings = Settings(data_dir=tmp_path, timezone="Asia/Tokyo", telegram_token=None)  # type: ignore[arg-type]
+    try:
+        app = bootstrap(settings, migrate_db=False)
+        assert app.policy.timezone == "Asia/Tokyo"  # reminders, quiet hours, digests …
+        assert end_of_local_day(dt.date(2024, 6, 30)) == dt.datetime(2024, 6, 30, 14, 59, 59, tzinfo=dt.UTC)
+        clash = tmp_path / "policy.yaml"
+        clash.write_text("timezone: Asia/Ho_Chi_Minh\n", encoding="utf-8")
+        with pytest.raises(InvalidInput, match="DONDOC_TIMEZONE"):
+            bootstrap(settings.model_copy(update={"policy_file": clash}), migrate_db=False)
+    finally:
+        set_local_timezone(LOCAL_TZ)
