@@ -116,7 +116,7 @@ def test_office_works_a_notice_in_the_browser_while_a_leader_answers_in_telegram
         botapi.inject_callback(LEADER_CHAT, alert.message_id, buttons(alert)["✅ Đã nhận"])
         page.wait_for_function("document.querySelector('#state-text').innerText === 'Đang thực hiện'")
         assert page.evaluate("window.__marker") == 1
-        assert "Xác nhận đã nhận nhiệm vụ" in page.inner_text("#timeline")
+        assert "Xác nhận đã nhận" in page.inner_text("#timeline")
         shot(page, shots, "nhiem-vu-chi-tiet")
 
         page.goto(url + "/danh-ba")
