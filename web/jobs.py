@@ -80,9 +80,11 @@ class UploadJobs:
         with self.lock:
             return self.jobs.get(job_id)
 
-    def _progress(self, job: Job, done: int, total: int) -> None:
+    def _progress(self, job: Job, done: int, total: int, how: str = "text") -> None:
+        """The reader's per-page progress (`how` is "text" or "ocr"), shown by the polling page."""
         job.done_pages, job.total_pages = done, total
-        job.stage = f"Đang đọc trang {done}/{total}" if total else "Đang đọc tệp"
+        verb = "Đang nhận dạng chữ (OCR)" if how == "ocr" else "Đang đọc"
+        job.stage = f"{verb} trang {done}/{total}" if total else "Đang đọc tệp"
 
     def _run(self, job: Job, path: Path) -> None:
         from engine.ingest.service import ingest_file
