@@ -19,6 +19,7 @@ log = logging.getLogger("dondoc.web.upload")
 
 ALLOWED = (".txt", ".docx", ".pdf")
 MAX_BYTES = 25 * 1024 * 1024
+KEEP = 100  # finished jobs remembered, for pages still polling them
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
 
 
@@ -73,6 +74,8 @@ class UploadJobs:
         job = Job(id=secrets.token_urlsafe(12), person_id=person_id, filename=name)
         with self.lock:
             self.jobs[job.id] = job
+            for old in [j.id for j in self.jobs.values() if j.finished][:-KEEP]:  # oldest first (insertion order)
+                del self.jobs[old]
         self.pool.submit(self._run, job, path)
         return job
 
