@@ -150,7 +150,8 @@ class Directive(SQLModel, table=True):
         # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
         Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
         # The web's overview (buckets per agency and notice), lists in deadline order, watch lists by state.
-        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at"),
+        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at",
+              "assigned_at", "acknowledged_at"),
         Index("ix_directive_deadline", "deadline", "id"),
         Index("ix_directive_state", "state", "deadline"),
     )
