@@ -92,6 +92,10 @@ class Notice(SQLModel, table=True):
     source_name: str = ""
     source_hash: str = Field(unique=True, index=True, description="sha256 of the file; ingesting twice adds nothing")
     created_at: dt.datetime = _utc_col(nullable=False)
+    ocr: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="Set when the text came from OCR: engine, dpi, mean confidence per page",
+    )
 
 
 class Directive(SQLModel, table=True):

@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 from engine.commands import add_draft, assign
 from engine.errors import DondocError, ExtractionError
 from engine.ingest.agencies import AgencyDirectory
+from engine.ingest.limits import Limits, check_file_size
+from engine.ingest.readers import OcrMode, Progress
 from engine.models import Agency, Directive, Notice, Person
 from engine.timeutil import end_of_local_day, local_date
 
@@ -89,26 +91,32 @@ def _deadline(item: dict[str, Any]) -> dt.datetime | None:
 
 
 def ingest_file(
-    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None
+    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
+    ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
 ) -> IngestReport:
-    """Extract a notice file and store it with its directives as drafts; the same file twice adds nothing."""
-    from engine.ingest import extract_file
+    """Extract a notice file (within the time and memory budget) and store it with its directives as drafts;
+    the same file twice adds nothing."""
+    from engine.ingest.budget import read_and_extract
 
     path = Path(path)
+    limits = limits or Limits()
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        check_file_size(path, limits)
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as exc:
-        raise ExtractionError(f"{path}: cannot read the file ({exc.strerror})") from exc
+        raise ExtractionError(f"{path.name}: không đọc được tệp ({exc.strerror})") from exc
     existing = session.exec(select(Notice).where(Notice.source_hash == digest)).first()
     if existing is not None:
         ids = session.exec(select(Directive.id).where(Directive.notice_id == existing.id)).all()
         return IngestReport(notice_id=existing.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
-    extraction = extract_file(path, directory=directory_from_db(session), today=local_date(now)).to_json()
+    extraction = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
+                                  limits=limits, progress=progress).to_json()
     doc = extraction["document"]
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, created_at=now,
+        source_hash=digest, created_at=now, ocr=extraction.get("ocr"),
     )
     session.add(notice)
     session.flush()

@@ -78,11 +78,11 @@ def test_corpus_docx_matches_its_text(stem: str) -> None:
     assert from_docx and from_docx == _summary(DEV / f"{stem}.txt")
 
 
-def test_corpus_pdf_with_garbled_text_layer_is_refused_clearly() -> None:
+def test_corpus_pdf_with_garbled_text_layer_is_refused_clearly_without_ocr() -> None:
     pdfs = sorted(DEV.glob("*.pdf"))
     assert pdfs
-    with pytest.raises(ExtractionError, match=r"unreadable.*OCR") as info:
-        read_file(pdfs[0])
+    with pytest.raises(ExtractionError, match=r"lớp chữ không đọc được.*cần OCR") as info:
+        read_file(pdfs[0], ocr="never")
     assert pdfs[0].name in str(info.value) and "\n" not in str(info.value)
 
 
@@ -91,15 +91,15 @@ def test_garbled_share_tells_vietnamese_from_wrong_code_points() -> None:
     assert garbled_share("UBND 7ӌ1+ LÀO CAI ӍӎӏӐ (cid:55)(cid:1228)") > 0.2
 
 
-def test_pdf_without_text_layer(tmp_path: Path) -> None:
+def test_pdf_without_text_layer_needs_ocr(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "scan.pdf"
     pdf = canvas.Canvas(str(path))
     pdf.rect(100, 100, 200, 200, fill=1)
     pdf.save()
-    with pytest.raises(ExtractionError, match="no text layer"):
-        read_file(path)
+    with pytest.raises(ExtractionError, match=r"trang 1 không có lớp chữ \(bản quét\?\); cần OCR"):
+        read_file(path, ocr="never")
 
 
 def test_utf16_and_utf8_bom_text(tmp_path: Path) -> None:
@@ -124,13 +124,13 @@ def test_decomposed_text_is_normalised(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("empty.txt", b"", "empty"),
-        ("blank.txt", b"  \n\n ", "empty"),
-        ("binary.txt", bytes(range(256)) * 8, "binary|not UTF-8"),
-        ("fake.docx", b"this is not a zip", "not a readable Word"),
-        ("fake.pdf", b"%PDF-1.4 garbage", "not a readable PDF|no text layer"),
-        ("notice.xlsx", b"PK\x03\x04", "unsupported file type"),
-        ("image.png", b"\x89PNG\r\n\x1a\n", "unsupported file type"),
+        ("empty.txt", b"", "tệp rỗng"),
+        ("blank.txt", b"  \n\n ", "tệp rỗng"),
+        ("binary.txt", bytes(range(256)) * 8, "nhị phân|không phải văn bản UTF-8"),
+        ("fake.docx", b"this is not a zip", "không phải tệp Word"),
+        ("fake.pdf", b"%PDF-1.4 garbage", "không phải tệp PDF đọc được"),
+        ("notice.xlsx", b"PK\x03\x04", "không hỗ trợ loại tệp"),
+        ("image.png", b"\x89PNG\r\n\x1a\n", "không phải ảnh đọc được"),
     ],
 )
 def test_bad_files_raise_one_line_errors(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
@@ -144,12 +144,12 @@ def test_bad_files_raise_one_line_errors(tmp_path: Path, name: str, data: bytes,
 def test_legacy_font_encoding_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "tcvn3.txt"
     path.write_text("Th«ng b¸o kÕt luËn cña Chñ tÞch ñy ban nh©n d©n tØnh vÒ viÖc giao Së Tµi chÝnh chñ tr×", "utf-8")
-    with pytest.raises(ExtractionError, match="legacy Vietnamese font encoding"):
+    with pytest.raises(ExtractionError, match="bảng mã tiếng Việt cũ"):
         read_file(path)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ExtractionError, match="no such file"):
+    with pytest.raises(ExtractionError, match="không có tệp này"):
         extract_file(tmp_path / "missing.txt")
 
 
