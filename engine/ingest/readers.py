@@ -351,7 +351,7 @@ def _needs_ocr(page: Any, text: str) -> bool:
 
     width, height = page.get_size()
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        left, bottom, right, top = obj.get_pos()
+        left, bottom, right, top = obj.get_bounds()
         if (right - left) * (top - bottom) > 0.25 * width * height:
             return True
     return letters == 0 and any(True for _ in page.get_objects(max_depth=1))

@@ -155,3 +155,38 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_seed_text_file_round_trip() -> None:
     assert len(_summary(DEV / f"{SEED_STEM}.txt")) == 24
+
+
+def test_nested_tables_in_a_docx_are_read(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for line in seed_text().splitlines()[:12]:
+        document.add_paragraph(line)
+    outer = document.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Nhiệm vụ"
+    inner = outer.cell(0, 1).add_table(rows=61, cols=1)  # items laid out in a table inside a table cell
+    for i, row in enumerate(inner.rows, start=1):
+        row.cells[0].text = f"{i}. Giao Sở Tài chính chủ trì rà soát hồ sơ dự án số {i}, hoàn thành trước ngày 30/6."
+    path = tmp_path / "nested.docx"
+    document.save(str(path))
+    text = read_file(path)
+    assert all(f"hồ sơ dự án số {i}," in text for i in range(1, 62))
+    directives = extract_file(path, today=TODAY).directives
+    assert len(directives) == 61 and {d.lead for d in directives} == {"Sở Tài chính"}
+
+
+def test_docx_text_in_content_controls_links_and_tracked_insertions_is_read(tmp_path: Path) -> None:
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = (
+        "<w:sdt><w:sdtContent><w:p><w:r><w:t>Giao Sở Xây dựng chủ trì</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        '<w:p><w:hyperlink><w:r><w:t xml:space="preserve">rà soát quy hoạch, </w:t></w:r></w:hyperlink>'
+        "<w:ins><w:r><w:t>hoàn thành trước ngày 30/6/2024</w:t></w:r></w:ins><w:del><w:r><w:delText>đã bỏ"
+        "</w:delText></w:r></w:del><w:r><w:tab/><w:t>.</w:t></w:r></w:p>"
+    )
+    path = tmp_path / "controls.docx"
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", f"<w:document {w}><w:body>{body}</w:body></w:document>")
+    assert read_file(path) == "Giao Sở Xây dựng chủ trì\nrà soát quy hoạch, hoàn thành trước ngày 30/6/2024\t."
