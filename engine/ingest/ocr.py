@@ -65,7 +65,7 @@ def ocr_images(
 ) -> dict[int, OcrPage]:
     """OCR (number, PIL image) pairs, rendering lazily and running one Tesseract per core; keyed by number.
 
-    At most two images per worker wait in memory, so a long document costs a few pages of pixels at a time.
+    At most two grey pages per worker wait in memory, so a long document costs a few pages of pixels at a time.
     """
     parallel = parallel or workers()
     results: dict[int, OcrPage] = {}
@@ -84,7 +84,9 @@ def ocr_images(
             while len(pending) >= 2 * parallel:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 collect(done)
-            pending[pool.submit(ocr_image, image)] = number
+            # only the grey page waits in the queue: a quarter of the rendered colour bitmap
+            pending[pool.submit(ocr_image, prepare(image))] = number
+            del image
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             collect(done)
@@ -217,6 +219,8 @@ def prepare(image: Any) -> Any:
     """Grey page with coloured ink (red seals, blue signatures) turned white, so it is not read as letters."""
     from PIL import ImageChops
 
+    if image.mode == "L":
+        return image
     if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
         return image.convert("L")
     rgb = image.convert("RGB")

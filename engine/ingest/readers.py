@@ -379,7 +379,9 @@ def _ocr_pdf_pages(
             page = document[index]
             width, height = page.get_size()
             scale = min(ocr.DPI / 72, (MAX_IMAGE_PIXELS / max(1.0, width * height)) ** 0.5)
-            yield index, page.render(scale=scale, may_draw_forms=True).to_pil()
+            image = page.render(scale=scale, may_draw_forms=True).to_pil()
+            page.close()
+            yield index, image
 
     def on_page(index: int, result: ocr.OcrPage) -> None:
         done[0] += 1
