@@ -140,6 +140,10 @@ class Notice(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""),
                       description="The notice's text as read (the directives quote it)")
     created_at: dt.datetime = _utc_col(nullable=False)
+    ocr: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="Set when the text came from OCR: engine, dpi, mean confidence per page",
+    )
 
 
 class Directive(SQLModel, table=True):
