@@ -212,6 +212,7 @@ class OutboxStatus(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    held = "held"  # the recipient has not bound Telegram yet: released when they do (engine.outbox)
 
 
 class Outbox(SQLModel, table=True):
@@ -229,6 +230,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     not_before: dt.datetime = _utc_col(nullable=False)
     claimed_at: dt.datetime | None = _utc_col()
+    claim_token: str | None = Field(default=None, description="Who holds the claim: host:pid:random")
+    lease_until: dt.datetime | None = _utc_col()  # a `sending` row is claimable again after this
     sent_at: dt.datetime | None = _utc_col()
     last_error: str | None = None
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
