@@ -29,6 +29,7 @@ from engine.notify import DeliveryError, Notification, Notifier, Recipient
 from engine.outbox import enqueue
 from engine.people import office_people
 from engine.policy import Policy, default_policy
+from engine.redact import redact
 from engine.schedule import notification_time
 from engine.timeutil import local_date
 from engine.views import directive_view
@@ -130,10 +131,10 @@ async def deliver(
         except Exception as exc:  # an unexpected notifier bug: retry like a transient error, and log it
             log.exception("notifier failed on outbox row %s", row.id)
             if row.attempts >= policy.max_attempts:
-                _give_up(session, row, now, repr(exc), policy, calendar)
+                _give_up(session, row, now, redact(repr(exc)), policy, calendar)
                 report.failed += 1
             else:
-                _retry(session, row, now, repr(exc), None, policy)
+                _retry(session, row, now, redact(repr(exc)), None, policy)
                 report.retried += 1
         else:
             _finish(session, row, now, OutboxStatus.sent, message_id=delivered.message_id)

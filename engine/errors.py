@@ -11,7 +11,7 @@ class NotFound(DondocError):
     """An id or name that does not exist."""
 
 
-class InvalidInput(DondocError):
+class InvalidInput(DondocError, ValueError):
     """Input that cannot be understood (a date that does not exist, an empty file …)."""
 
 

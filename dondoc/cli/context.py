@@ -4,19 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from dondoc.bootstrap import App, Clock, bootstrap
 from engine.errors import InvalidInput
+from engine.text import safe_text
 from engine.timeutil import now_utc, parse_instant
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class _LazyConsole:
+    """A rich Console built on first use (rich is slow to import) and afresh for each `main()` call."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+    def reset(self) -> None:
+        self._console = None
+
+
+console = _LazyConsole(highlight=False)
+err_console = _LazyConsole(stderr=True, highlight=False)
 
 
 @dataclass
@@ -48,11 +66,34 @@ state = _State()
 
 
 def parse_time(text: str) -> dt.datetime:
-    """A user-typed date/time, or InvalidInput naming the problem."""
-    try:
-        return parse_instant(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    """A typed date (the end of that local day) or date-time; InvalidInput naming the problem."""
+    return parse_instant(text)
+
+
+def cell(value: Any) -> str:
+    """A value as a person reads it in a table: lists joined, nothing for None, controls made inert."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    return safe_text(str(value))
+
+
+def say(text: str, style: str | None = None) -> None:
+    """Print a line that may carry stored text (task, names): markup and control characters made inert."""
+    console.print(safe_text(text), style=style, markup=False, soft_wrap=True)
+
+
+@contextmanager
+def progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current step while long work runs on a terminal; silent when piped."""
+    if not err_console.is_terminal:
+        yield lambda message: None
+        return
+    with err_console.status(f"{title}…") as status:
+        yield lambda message: status.update(f"{title}: {message}…")
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt: str, title: str = "") -> None:
@@ -62,10 +103,13 @@ def emit(rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]], fmt
         return
     if fmt != "table":
         raise InvalidInput(f"unknown format '{fmt}' (table or json)")
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title or None, show_lines=False)
     cols = list(columns)
     for _, header in cols:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*["" if row.get(k) is None else str(row.get(k)) for k, _ in cols])
+        table.add_row(*[Text(cell(row.get(k))) for k, _ in cols])
     console.print(table)

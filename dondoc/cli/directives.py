@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from sqlmodel import Session, col, select
 
-from dondoc.cli.context import console, emit, parse_time, state
+from dondoc.cli.context import emit, parse_time, say, state
 from engine import commands
 from engine.errors import InvalidInput, NotFound
 from engine.models import Agency, Directive, DirectiveEvent, Notice, State
@@ -32,7 +32,8 @@ def _fmt_time(value: Any) -> str | None:
 def directive_row(d: Directive, notice: Notice | None, now: Any) -> dict[str, Any]:
     """A directive as a flat dict with stable keys (the JSON listing contract)."""
     return {
-        "id": d.id, "notice": notice.number if notice else None, "ref": d.ref, "task": d.task, "lead": d.lead,
+        "id": d.id, "notice_id": d.notice_id, "notice": notice.number if notice else None, "ref": d.ref,
+        "task": d.task, "lead": d.lead,
         "lead_agency_id": d.lead_agency_id, "coordinators": d.coordinators, "report_to": d.report_to,
         "state": d.state.value, "deadline": local(d.deadline).date().isoformat() if d.deadline else None,
         "deadline_text": d.deadline_text, "deadline_kind": d.deadline_kind, "recurrence": d.recurrence,
@@ -94,10 +95,15 @@ def show_directive(directive_id: int = typer.Argument(...), fmt: str = FORMAT) -
     if fmt == "json":
         emit([row], [], "json")
         return
-    console.print(f"[bold]#{d.id}[/bold] mục {d.ref or '—'} · {row['state']} · thời hạn {row['deadline'] or '—'}"
-                  f" ({d.deadline_text or 'không ghi'})")
-    console.print(f"Chủ trì: {d.lead or '—'}" + (f" · Phối hợp: {', '.join(d.coordinators)}" if d.coordinators else ""))
-    console.print(f"Nội dung: {d.task}")
+    if d.original_deadline is not None:  # the notice's phrase no longer describes the deadline
+        since = f"đã gia hạn; hạn ban đầu {local(d.original_deadline).format('DD/MM/YYYY')}"
+        phrase = f"{since} — “{d.deadline_text}”" if d.deadline_text else since
+    else:
+        phrase = d.deadline_text or "không ghi"
+    say(f"#{d.id} mục {d.ref or '—'} · {row['state']} · thời hạn {row['deadline'] or '—'}"
+                  f" ({phrase})")
+    say(f"Chủ trì: {d.lead or '—'}" + (f" · Phối hợp: {', '.join(d.coordinators)}" if d.coordinators else ""))
+    say(f"Nội dung: {d.task}")
     emit(row["events"], [("seq", "#"), ("type", "Sự kiện"), ("actor", "Người thực hiện"), ("at", "Lúc"),
                          ("payload", "Chi tiết")], "table", title="Lịch sử")
 
@@ -106,12 +112,16 @@ def _act(command: commands.Command) -> None:
     app = state.get_app()
     with app.session() as session:
         outcome = commands.handle(session, command, app.now())
+    _print_outcome(outcome)
+
+
+def _print_outcome(outcome: commands.Outcome) -> None:
     d = outcome.directive
     if outcome.noop:
-        console.print(f"Không có thay đổi: nhiệm vụ #{d.id} đã ở trạng thái {d.state.value}.")
+        say(f"Không có thay đổi: nhiệm vụ #{d.id} đã ở trạng thái {d.state.value}.")
     else:
         assert outcome.event is not None
-        console.print(f"✅ #{d.id}: {outcome.event.type} → {d.state.value} (phiên bản {d.version})")
+        say(f"✅ #{d.id}: {outcome.event.type} → {d.state.value} (phiên bản {d.version})")
 
 
 def _actor_id(person: str) -> int:
@@ -180,17 +190,38 @@ def extend(directive_id: int = typer.Argument(...), person: str = AS,
         _act(commands.RequestExtension(directive_id, actor, new, reason))
 
 
-def cancel(directive_id: int = typer.Argument(...), person: str = AS,
+def _act_all(outcomes: list[commands.Outcome]) -> None:
+    for outcome in outcomes:
+        _print_outcome(outcome)
+
+
+def cancel(directive_ids: list[int] = typer.Argument(..., help="One or more directive ids"), person: str = AS,
            reason: str = typer.Option("", "--reason")) -> None:
-    """Cancel a directive."""
-    _act(commands.CancelDirective(directive_id, _actor_id(person), reason))
-
-
-def assign(directive_ids: list[int] = typer.Argument(...), person: str = AS) -> None:
-    """Assign reviewed drafts."""
+    """Cancel directives: all of them, or none if one cannot be."""
+    app = state.get_app()
     actor = _actor_id(person)
-    for directive_id in directive_ids:
-        _act(commands.AssignDirective(directive_id, actor))
+    with app.session() as session:
+        _act_all(commands.cancel_many(session, directive_ids, actor_id=actor, now=app.now(), reason=reason))
+
+
+def assign(directive_ids: list[int] = typer.Argument(..., help="One or more draft ids"), person: str = AS) -> None:
+    """Assign reviewed drafts: all of them, or none if one cannot be."""
+    app = state.get_app()
+    actor = _actor_id(person)
+    with app.session() as session:
+        _act_all(commands.assign_many(session, directive_ids, actor_id=actor, now=app.now()))
+        warn_unreached(session, directive_ids)
+
+
+def warn_unreached(session: Session, directive_ids: list[int]) -> None:
+    """After assigning: say which directives nobody will be told about, and what to do."""
+    from engine.people import unreached_directives
+    from engine.views import lead_name
+
+    for d in unreached_directives(session, list(directive_ids)):
+        say(f"⚠ #{d.id}: {lead_name(session, d)} chưa có ai trong danh bạ nhận thông báo; "
+                      "nhiệm vụ nằm trong danh sách “không có người nhận” của Văn phòng "
+                      "(thêm người: dondoc people add TÊN --agency MÃ).", style="yellow")
 
 
 def register(app: typer.Typer) -> None:

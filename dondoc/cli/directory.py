@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 from sqlmodel import col, select
 
-from dondoc.cli.context import console, emit, state
+from dondoc.cli.context import emit, say, state
 from engine.directory import import_directory, read_directory
 from engine.errors import InvalidInput
 from engine.models import Agency, Person, Role
 from engine.people import find_agency
+from engine.text import clean_name
 
 FORMAT = typer.Option("table", "--format", "-f", help="table or json")
 
@@ -29,11 +30,15 @@ def agencies_list(fmt: str = FORMAT) -> None:
 def agencies_import(
     path: Path = typer.Argument(..., help="YAML (agencies + people) or CSV (code,name,kind,aliases)"),
 ) -> None:
-    """Import or update the directory from a file."""
+    """Import or update the directory from a file.
+
+    Agencies are matched by code. In a CSV, aliases are separated by ';'; an empty aliases field keeps
+    the agency's aliases as they are, '-' removes them all.
+    """
     data = read_directory(path)
     with state.get_app().session() as session:
         report = import_directory(session, data)
-    console.print(f"Đã nhập: {report.agencies_added} cơ quan mới, {report.agencies_updated} cập nhật; "
+    say(f"Đã nhập: {report.agencies_added} cơ quan mới, {report.agencies_updated} cập nhật; "
                   f"{report.people_added} người mới, {report.people_updated} cập nhật.")
 
 
@@ -60,14 +65,14 @@ def people_add(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(f"unknown role '{role}' (office, leader, focal, supervisor)") from None
-    if not name.strip():
-        raise InvalidInput("a name is required")
+    name = clean_name(name, "Họ tên")
+    title = clean_name(title, "Chức vụ", required=False)
     with state.get_app().session() as session:
         agency_id = find_agency(session, agency).id if agency else None
-        person = Person(name=name.strip(), role=role_value, agency_id=agency_id, title=title)
+        person = Person(name=name, role=role_value, agency_id=agency_id, title=title)
         session.add(person)
         session.commit()
-        console.print(f"Đã thêm #{person.id}: {person.name} ({role_value.value})")
+        say(f"Đã thêm #{person.id}: {person.name} ({role_value.value})")
 
 
 # The `people` group; dondoc.cli.telegram adds `invite` and `unbind` to it.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from dondoc.cli.context import console, emit, state
+from dondoc.cli.context import emit, progress, say, state
 from engine.audit import check_projections
-from engine.stats import BUCKET_LABELS, compute_stats
+from engine.stats import BUCKET_LABELS, GROUP_LABELS, compute_stats
 
 
 def stats(
@@ -16,12 +16,21 @@ def stats(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Statistics in the official buckets."""
+    from engine.people import unreached_directives
+    from engine.views import lead_name
+
     app = state.get_app()
     with app.session() as session:
         rows = compute_stats(session, app.now(), by=by, calendar=app.calendar)
-    columns = [("name", "Đơn vị"), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
-        "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon")]]
+        unreached = [(d.id, d.ref, lead_name(session, d)) for d in unreached_directives(session)]
+    columns = [("name", GROUP_LABELS[by]), ("total", "Tổng"), *[(k, BUCKET_LABELS[k]) for k in (
+        "done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline", "due_soon", "no_recipient")]]
     emit([r.as_dict() for r in rows], columns, fmt, title="Tình hình thực hiện nhiệm vụ")
+    if unreached and fmt == "table":
+        say(f"⚠ {len(unreached)} nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo: "
+                      + "; ".join(f"#{i} (mục {ref}, {lead})" for i, ref, lead in unreached[:20])
+                      + (" …" if len(unreached) > 20 else "")
+                      + ". Thêm lãnh đạo hoặc đầu mối: dondoc people add TÊN --agency MÃ.", style="yellow")
 
 
 def check() -> None:
@@ -30,10 +39,10 @@ def check() -> None:
         checked, differences = check_projections(session)
     if differences:
         for d in differences[:50]:
-            console.print(f"#{d.directive_id} {d.field}: stored={d.stored!r} replayed={d.replayed!r}")
-        console.print(f"[red]{len(differences)} differences in {checked} directives[/red]")
+            say(f"#{d.directive_id} {d.field}: stored={d.stored!r} replayed={d.replayed!r}")
+        say(f"{len(differences)} differences in {checked} directives", style="red")
         raise typer.Exit(1)
-    console.print(f"OK: {checked} directives replayed, projections match their events.")
+    say(f"OK: {checked} directives replayed, projections match their events.")
 
 
 def export_cmd(path: Path = typer.Argument(..., help="Target file: .xlsx (directives, statistics, history) "
@@ -42,9 +51,9 @@ def export_cmd(path: Path = typer.Argument(..., help="Target file: .xlsx (direct
     from dondoc.export import export
 
     app = state.get_app()
-    with app.session() as session:
-        count = export(session, path, app.now(), app.calendar)
-    console.print(f"Đã xuất {count} nhiệm vụ ra {path}")
+    with app.session() as session, progress(f"Đang xuất {path.name}") as step:
+        count = export(session, path, app.now(), app.calendar, progress=step)
+    say(f"Đã xuất {count} nhiệm vụ ra {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from sqlmodel import col, select
 
-from dondoc.cli.context import console, emit, parse_time, state
+from dondoc.cli.context import console, emit, parse_time, say, state
 from engine.errors import InvalidInput
 from engine.models import Outbox, OutboxStatus
 from engine.timeutil import now_utc
@@ -28,7 +28,7 @@ def sweep_cmd(now: str | None = NOW) -> None:
     app = state.get_app()
     with app.session() as session:
         report = sweep(session, _now(now), policy=app.policy, calendar=app.calendar)
-    console.print(f"Sweep: {report}")
+    say(f"Sweep: {report}")
 
 
 def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit")) -> None:
@@ -39,7 +39,7 @@ def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit"
     with app.session() as session:
         report = asyncio.run(deliver(session, app.notifier, _now(now), limit=limit,
                                      policy=app.policy, calendar=app.calendar))
-    console.print(f"Deliver: {report}")
+    say(f"Deliver: {report}")
 
 
 def outbox_list(
@@ -81,19 +81,27 @@ def run_cmd(
                                        help="Shift the clock by SECONDS (rehearsals and crash tests)"),
 ) -> None:
     """Run the whole service: scheduled flows on a local Prefect server, delivery, and the bot."""
+    from config.settings import Settings
+    from dondoc.runlock import hold_run_lock
     from dondoc.runtime import configure_logging, run
 
     if state.now_text:
         raise InvalidInput("a running service follows the real clock: drop --now/DONDOC_NOW (see --clock-offset)")
+    lock = hold_run_lock(Settings().data_dir)  # before anything starts: a second run refuses at once
     configure_logging()
     app = state.get_app()
     if clock_offset:
         offset = dt.timedelta(seconds=clock_offset)
         app.clock = lambda: now_utc() + offset
-    with_bot = bot and app.settings.telegram_token is not None
-    console.print("dondoc đang chạy — Ctrl-C để dừng." + ("" if with_bot else " (Không có token Telegram: "
-                                                           "thông báo in ra màn hình.)"))
-    run(app, with_bot=with_bot, fast_interval=fast_interval)
+    has_token = app.settings.telegram_token is not None
+    with_bot = bot and has_token
+    say("dondoc đang chạy — Ctrl-C để dừng." + (
+        "" if with_bot else " (Bot tắt theo --no-bot; thông báo vẫn gửi qua Telegram.)" if has_token
+        else " (Không có token Telegram: thông báo in ra màn hình.)"))
+    try:
+        run(app, with_bot=with_bot, fast_interval=fast_interval)
+    finally:
+        lock.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from engine.errors import InvalidInput
 from engine.people import find_person
 
 log = logging.getLogger("dondoc.bot")
+MAX_INVITE_HOURS = 720  # 30 days: an unused link should not stay valid for ever
 
 
 def _require_token() -> None:
@@ -26,7 +27,7 @@ def _bot_username() -> str:
     if app.settings.telegram_bot_username:
         return app.settings.telegram_bot_username.lstrip("@")
     _require_token()
-    from notifiers.telegram_notifier import TelegramNotifier
+    from notifiers.telegram.notifier import TelegramNotifier
 
     async def ask() -> str:
         async with TelegramNotifier.from_settings(app.settings) as notifier:
@@ -36,10 +37,13 @@ def _bot_username() -> str:
 
 
 def invite(person: str = typer.Argument(..., help="Person id or exact name"),
-           hours: int = typer.Option(72, "--hours", help="How long the link stays valid")) -> None:
+           hours: int = typer.Option(72, "--hours", help=f"How long the link stays valid (1–{MAX_INVITE_HOURS})")
+           ) -> None:
     """Print a one-time deep link that binds the person's Telegram chat."""
     import datetime as dt
 
+    if not 1 <= hours <= MAX_INVITE_HOURS:
+        raise InvalidInput(f"--hours phải từ 1 đến {MAX_INVITE_HOURS} giờ (nhận được {hours})")
     app = state.get_app()
     with app.session() as session:
         who = find_person(session, person)
@@ -65,16 +69,13 @@ def bot(
     port: int = typer.Option(8443, "--port", help="Port the webhook server binds"),
 ) -> None:
     """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
-    from notifiers.telegram_bot import Webhook, build_application, run_bot
+    from dondoc.bootstrap import telegram_notifier
+    from notifiers.telegram.bot import build_application, run_bot, webhook_for
 
     _require_token()
     app = state.get_app()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    hook = None
-    if webhook:
-        hook = Webhook(webhook, listen, port)
-        if app.settings.webhook_secret is not None:
-            hook.secret = app.settings.webhook_secret.get_secret_value()
+    hook = webhook_for(app.settings, webhook, listen, port) if webhook else None
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -83,7 +84,7 @@ def bot(
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_bot(build_application(app, drain_interval=5.0), stop, hook)
+        await run_bot(build_application(app, telegram_notifier(app), drain_interval=5.0), stop, hook)
 
     console.print("Bot Telegram đang chạy — Ctrl-C để dừng." + (f" Webhook: {webhook}" if webhook else ""))
     asyncio.run(main())

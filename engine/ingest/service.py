@@ -16,7 +16,8 @@ from engine.errors import DondocError, ExtractionError
 from engine.ingest.agencies import AgencyDirectory
 from engine.ingest.limits import Limits, check_file_size
 from engine.ingest.readers import OcrMode, Progress
-from engine.models import Agency, Directive, Notice, Person
+from engine.models import Agency, Directive, Notice, Person, State
+from engine.notices import content_hash, find_same_notice
 from engine.timeutil import end_of_local_day, local_date
 
 
@@ -92,10 +93,15 @@ def _deadline(item: dict[str, Any]) -> dt.datetime | None:
 
 def ingest_file(
     session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
-    ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
+    force: bool = False, ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
 ) -> IngestReport:
-    """Extract a notice file (within the time and memory budget) and store it with its directives as drafts;
-    the same file twice adds nothing."""
+    """Extract a notice file and store it with its directives as drafts.
+
+    The file is read and extracted within the time and memory budget (`engine.ingest.budget`), scans by OCR
+    as `ocr` allows. A notice already stored (the same normalised text, or the same number and date) adds
+    nothing: the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
+    assigned (a run that died half-way finishes). `force` stores it again regardless.
+    """
     from engine.ingest.budget import read_and_extract
 
     path = Path(path)
@@ -106,17 +112,22 @@ def ingest_file(
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as exc:
         raise ExtractionError(f"{path.name}: không đọc được tệp ({exc.strerror})") from exc
-    existing = session.exec(select(Notice).where(Notice.source_hash == digest)).first()
-    if existing is not None:
-        ids = session.exec(select(Directive.id).where(Directive.notice_id == existing.id)).all()
-        return IngestReport(notice_id=existing.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
-    extraction = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
-                                  limits=limits, progress=progress).to_json()
-    doc = extraction["document"]
+    previous = None if force else session.exec(select(Notice).where(Notice.source_hash == digest)).first()
+    if previous is None:
+        extracted = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
+                                     limits=limits, progress=progress)
+        text = extracted.text
+        previous = None if force else find_same_notice(session, text_hash=content_hash(text))
+    if previous is None:
+        extraction = extracted.to_json()
+        doc = extraction["document"]
+        previous = None if force else find_same_notice(session, number=doc.get("number"), date=_date(doc.get("date")))
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, created_at=now, ocr=extraction.get("ocr"),
+        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extracted.ocr,
     )
     session.add(notice)
     session.flush()
@@ -127,8 +138,10 @@ def ingest_file(
         leads = None if "collective_lead" in flags else _leads(item, session)
         if leads is None:  # the office picks the lead in review
             leads = [Lead(item.get("lead"))]
-        elif len(leads) > 1:
-            flags.append(f"split_from_multi_lead:{len(leads)}")
+        else:  # every lead is in the directory now (districts included): nothing left unresolved
+            flags = [f for f in flags if f != "unresolved_lead"]
+            if len(leads) > 1:
+                flags.append(f"split_from_multi_lead:{len(leads)}")
         for lead in leads:
             directive = Directive(
                 notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=lead.written,
@@ -145,6 +158,21 @@ def ingest_file(
         if actor_id is None:
             raise DondocError("assigning needs an office member (--as)")
         assign_drafts(session, report, now, actor_id=actor_id)
+    return report
+
+
+def _already_stored(
+    session: Session, notice: Notice, now: dt.datetime, *, assign_all: bool, actor_id: int | None
+) -> IngestReport:
+    ids = session.exec(select(Directive.id).where(Directive.notice_id == notice.id).order_by(Directive.id)).all()
+    report = IngestReport(notice_id=notice.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
+    if assign_all and actor_id is not None:
+        waiting = session.exec(select(Directive.id).where(Directive.notice_id == notice.id,
+                                                          Directive.state == State.draft)
+                               .order_by(Directive.id)).all()
+        rest = IngestReport(notice.id, False, list(waiting))  # type: ignore[arg-type]
+        assign_drafts(session, rest, now, actor_id=actor_id)
+        report.assigned, report.left_as_draft = rest.assigned, rest.left_as_draft
     return report
 
 

@@ -1,7 +1,7 @@
 """readers: the notice records when its text came from OCR (engine, dpi, confidence per page)
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0008
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

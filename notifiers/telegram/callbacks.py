@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from engine.errors import DondocError
@@ -21,6 +22,8 @@ CODES = {"ack": "k", "report": "r", "extend": "e", "snooze": "z", "approve": "a"
          "accept": "c", "return": "t", "snooze_1h": "h", "snooze_tomorrow": "m", "view": "v"}
 ACTIONS = {code: action for action, code in CODES.items()}
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+# What we sign, exactly: int() alone would also take " 7", "+7", "7_0" or non-ASCII digits.
+_SHAPE = re.compile(r"([a-z])\.([0-9a-z]{1,13})\.([0-9a-z]{1,13})\.([A-Za-z0-9_-]{12})")
 
 
 class ForgedCallback(DondocError):
@@ -67,18 +70,15 @@ def sign(action: str, directive_id: int, version: int, secret: str | bytes) -> s
     return data
 
 
-def verify(data: str, secret: str | bytes) -> Callback:
-    """The Callback that `data` carries; ForgedCallback unless we signed exactly this."""
-    parts = (data or "").split(".")
-    if len(parts) != 4 or len(data.encode()) > MAX_BYTES:
+def verify(data: object, secret: str | bytes) -> Callback:
+    """The Callback that `data` carries; ForgedCallback, and nothing else, unless we signed exactly this."""
+    # Checked on the shape first: anything else (a NUL, a lone surrogate, non-ASCII) never reaches a codec.
+    match = _SHAPE.fullmatch(data) if isinstance(data, str) and len(data) <= MAX_BYTES else None
+    if match is None:
         raise ForgedCallback("malformed callback data")
-    code, ident, version, mac = parts
-    body = f"{code}.{ident}.{version}"
-    if not hmac.compare_digest(mac.encode(), _mac(_key(secret), body).encode()):
+    code, ident, version, mac = match.groups()
+    if not hmac.compare_digest(mac.encode(), _mac(_key(secret), f"{code}.{ident}.{version}").encode()):
         raise ForgedCallback("bad callback signature")
     if code not in ACTIONS:
         raise ForgedCallback("unknown action")
-    try:
-        return Callback(ACTIONS[code], int(ident, 36), int(version, 36))
-    except ValueError:
-        raise ForgedCallback("malformed numbers") from None
+    return Callback(ACTIONS[code], int(ident, 36), int(version, 36))

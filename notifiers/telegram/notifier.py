@@ -9,19 +9,37 @@ import socket
 from typing import Any
 
 from telegram import Message
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from config.settings import Settings
+from engine.errors import DondocError
 from engine.notify import Delivered, Notification, PermanentDeliveryError, TransientDeliveryError
+from engine.redact import redact, remember
 from notifiers.messages import render
-from notifiers.telegram_keyboards import action_keyboard
-from notifiers.telegram_logging import install_redaction, redact
-from notifiers.telegram_ratelimit import DondocRateLimiter, _seconds
+from notifiers.telegram.keyboards import action_keyboard
+from notifiers.telegram.ratelimit import DondocRateLimiter, _seconds
 
 log = logging.getLogger(__name__)
 PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "bot can't initiate")
+TOKEN_REJECTED = ("Telegram từ chối token của bot (DONDOC_TELEGRAM_TOKEN): token đã bị thu hồi hoặc đổi. "
+                  "Vui lòng lấy token mới từ @BotFather và cấu hình lại.")
+
+
+class TokenRejected(DondocError):
+    """The Bot API refused the configured token (revoked or rotated); an operator must replace it."""
+
+    def __init__(self) -> None:
+        super().__init__(TOKEN_REJECTED)
+
+
+async def open_bot(bot: ExtBot) -> None:
+    """Initialise the bot (getMe); TokenRejected, whose text never carries the token, if it is refused."""
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        raise TokenRejected() from None
 
 
 def build_bot(settings: Settings, limiter: DondocRateLimiter | None = None, *, pool: int = 64,
@@ -30,7 +48,7 @@ def build_bot(settings: Settings, limiter: DondocRateLimiter | None = None, *, p
     if settings.telegram_token is None:
         raise ValueError("DONDOC_TELEGRAM_TOKEN is not set")
     token = settings.telegram_token.get_secret_value()
-    install_redaction(token)
+    remember(token)
     root = settings.telegram_api_url.rstrip("/")
     # httpx writes headers and body separately; without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms.
     nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
@@ -42,7 +60,7 @@ def build_bot(settings: Settings, limiter: DondocRateLimiter | None = None, *, p
 
 
 def classify(exc: TelegramError) -> TransientDeliveryError | PermanentDeliveryError:
-    """The delivery error for a PTB error (its text never carries the token)."""
+    """The delivery error for a PTB error (its text redacted)."""
     text = redact(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, RetryAfter):
         return TransientDeliveryError(text, retry_after=_seconds(exc.retry_after))
@@ -76,7 +94,7 @@ class TelegramNotifier:
         self._ready = self._ready or asyncio.Lock()
         async with self._ready:
             if not self._initialized:
-                await self.bot.initialize()
+                await open_bot(self.bot)
                 self._initialized = True
 
     async def shutdown(self) -> None:
@@ -97,18 +115,20 @@ class TelegramNotifier:
         chat_id = notification.recipient.chat_id
         if chat_id is None:
             raise PermanentDeliveryError(f"{notification.recipient.name} has not linked a Telegram chat")
-        await self.initialize()
         rendered = render(notification)
         view = notification.directive or {}
         markup = action_keyboard(rendered.buttons, view.get("id"), int(view.get("version") or 0), self.secret)
         parts = rendered.parts
         last: Message | None = None
         try:
+            await self.initialize()
             for i, part in enumerate(parts):
                 last = await self.bot.send_message(chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
         except TelegramError as exc:
             error = classify(exc)
             log.info("outbox row %s to chat %s: %s", notification.outbox_id, chat_id, error)
             raise error from None
+        except TokenRejected as exc:  # every row waits (retried with backoff) until the token is replaced
+            raise TransientDeliveryError(str(exc)) from None
         assert last is not None
         return Delivered(message_id=last.message_id)

@@ -25,6 +25,8 @@ EXTEND_DATE_PROMPT = nfc("⏳ Vui lòng nhập hạn mới đề nghị, ví d�
                          "Gõ /huy để hủy.")
 RETURN_PROMPT = nfc("↩️ Vui lòng nhập lý do trả lại báo cáo để đơn vị bổ sung. Gõ /huy để hủy.")
 DENY_PROMPT = nfc("Vui lòng nhập lý do không chấp thuận gia hạn. Gõ /huy để hủy.")
+TOO_FAST = nfc("⏳ Anh/chị thao tác quá nhanh nên các yêu cầu tiếp theo tạm thời chưa được xử lý. "
+               "Vui lòng chờ một phút rồi thử lại.")
 CANCELLED = nfc("Đã hủy thao tác. Gõ /nhiemvu để xem nhiệm vụ.")
 NEED_TEXT = nfc("Vui lòng gửi nội dung bằng tin nhắn văn bản. Gõ /huy để hủy.")
 IDLE = nfc("Gõ /nhiemvu để xem nhiệm vụ của anh/chị, hoặc /help để xem hướng dẫn.")

@@ -6,48 +6,67 @@ import datetime as dt
 import logging
 
 from sqlmodel import Session, col, or_, select
-from telegram import BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from engine.binding import redeem
+from engine.binding import ChatLocked, redeem_from_chat
 from engine.errors import DondocError
 from engine.models import OPEN_STATES, Agency, Directive, Person, State
+from engine.pending_inputs import release
 from engine.people import LEAD_ROLES, OFFICE_ROLES
 from engine.stats import compute_stats
-from notifiers import bot_texts
-from notifiers.telegram_bot import OFFICE_COMMANDS
-from notifiers.telegram_buttons import on_button
-from notifiers.telegram_common import Context, current_person, dondoc_app, say, secret, view_of
-from notifiers.telegram_input import on_input
-from notifiers.telegram_keyboards import list_keyboard
+from notifiers.telegram import texts
+from notifiers.telegram.buttons import on_button
+from notifiers.telegram.common import Context, current_person, say, secret, services, view_of
+from notifiers.telegram.inputs import on_input
+from notifiers.telegram.keyboards import list_keyboard
+from notifiers.telegram.limits import ChatLimiter, Verdict
+from notifiers.telegram.services import Services
 
-log = logging.getLogger("notifiers.telegram_bot")
+log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 LIST_LIMIT = 20
+COMMANDS = [BotCommand("nhiemvu", "Nhiệm vụ đang mở của tôi"), BotCommand("quahan", "Nhiệm vụ quá hạn"),
+            BotCommand("help", "Hướng dẫn sử dụng")]
+OFFICE_COMMANDS = [*COMMANDS, BotCommand("tonghop", "Tổng hợp toàn tỉnh")]
 
 
 async def start(update: Update, context: Context) -> None:
     """/start <code> binds this chat; /start alone greets or explains how to bind."""
     message = update.effective_message
     assert message is not None and update.effective_user is not None
-    app = dondoc_app(context)
+    host = services(context)
     if not context.args:
         person = current_person(context, update)
-        text = bot_texts.help_text(person.role in OFFICE_ROLES) if person else bot_texts.UNBOUND
+        text = texts.help_text(person.role in OFFICE_ROLES) if person else texts.UNBOUND
         await say(context, message.chat.id, text)
         return
-    with app.session() as session:
+    with host.session() as session:
         try:
-            person = redeem(session, context.args[0], update.effective_user.id, app.now())
+            person = redeem_from_chat(session, context.args[0], update.effective_user.id, host.now(),
+                                      who=update.effective_user.full_name)
         except DondocError as exc:
             log.warning("binding refused for chat %s: %s", message.chat.id, type(exc).__name__)
+            told: set[tuple[int, object]] = context.bot_data.setdefault("told_locked", set())
+            if isinstance(exc, ChatLocked):  # said once per lock, however often the chat keeps trying
+                if (message.chat.id, exc.until) in told:
+                    return
+                told.add((message.chat.id, exc.until))
             await say(context, message.chat.id, str(exc))
             return
         agency = session.get(Agency, person.agency_id) if person.agency_id else None
     office = person.role in OFFICE_ROLES
     log.info("chat %s bound to person %s", message.chat.id, person.id)
-    await say(context, message.chat.id, bot_texts.welcome(person.name, agency.name if agency else None, office))
+    await say(context, message.chat.id, texts.welcome(person.name, agency.name if agency else None, office))
     if office:
         try:
             await context.bot.set_my_commands(OFFICE_COMMANDS, scope=BotCommandScopeChat(message.chat.id))
@@ -78,18 +97,18 @@ async def _list(update: Update, context: Context, *, overdue_only: bool) -> None
     assert message is not None
     person = current_person(context, update)
     if person is None:
-        await say(context, message.chat.id, bot_texts.UNBOUND)
+        await say(context, message.chat.id, texts.UNBOUND)
         return
-    app = dondoc_app(context)
-    with app.session() as session:
-        views = [view_of(session, app, d) for d in my_directives(session, person, overdue_only=overdue_only,
-                                                                    now=app.now())]
+    host = services(context)
+    with host.session() as session:
+        views = [view_of(session, host, d) for d in my_directives(session, person, overdue_only=overdue_only,
+                                                                    now=host.now())]
     if not views:
-        await say(context, message.chat.id, bot_texts.NO_OVERDUE if overdue_only else bot_texts.NO_OPEN)
+        await say(context, message.chat.id, texts.NO_OVERDUE if overdue_only else texts.NO_OPEN)
         return
     title = "🔴 Nhiệm vụ quá hạn:" if overdue_only else "📋 Nhiệm vụ đang mở:"
     items = [(v["id"], v["version"], f"Mục {v.get('ref') or v['id']} — {v.get('task', '')}") for v in views]
-    await context.bot.send_message(message.chat.id, bot_texts.listing(title, views),
+    await context.bot.send_message(message.chat.id, texts.listing(title, views),
                                    reply_markup=list_keyboard(items, secret(context)), rate_limit_args=3)
 
 
@@ -109,13 +128,13 @@ async def province_summary(update: Update, context: Context) -> None:
     assert message is not None
     person = current_person(context, update)
     if person is None or person.role not in OFFICE_ROLES:
-        await say(context, message.chat.id, bot_texts.UNBOUND if person is None else bot_texts.OFFICE_ONLY)
+        await say(context, message.chat.id, texts.UNBOUND if person is None else texts.OFFICE_ONLY)
         return
-    app = dondoc_app(context)
-    with app.session() as session:
-        overall = compute_stats(session, app.now(), by="all", calendar=app.calendar)
-        by_agency = compute_stats(session, app.now(), by="agency", calendar=app.calendar)
-    await say(context, message.chat.id, bot_texts.summary(overall, by_agency, app.now()))
+    host = services(context)
+    with host.session() as session:
+        overall = compute_stats(session, host.now(), by="all", calendar=host.calendar)
+        by_agency = compute_stats(session, host.now(), by="agency", calendar=host.calendar)
+    await say(context, message.chat.id, texts.summary(overall, by_agency, host.now()))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -123,7 +142,7 @@ async def help_command(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     person = current_person(context, update)
-    text = bot_texts.help_text(person.role in OFFICE_ROLES) if person else bot_texts.UNBOUND
+    text = texts.help_text(person.role in OFFICE_ROLES) if person else texts.UNBOUND
     await say(context, message.chat.id, text)
 
 
@@ -131,20 +150,51 @@ async def cancel(update: Update, context: Context) -> None:
     """/huy: forget the pending question."""
     message = update.effective_message
     assert message is not None
-    context.chat_data.pop("pending", None)
+    with services(context).session() as session:
+        release(session, message.chat.id)
     person = current_person(context, update)
-    await say(context, message.chat.id, bot_texts.CANCELLED if person else bot_texts.UNBOUND)
+    await say(context, message.chat.id, texts.CANCELLED if person else texts.UNBOUND)
 
 
 async def on_error(update: object, context: Context) -> None:
     """The one error handler: log with the traceback, and tell the person something went wrong."""
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
-        await say(context, update.effective_chat.id, bot_texts.FAILED)
+        await say(context, update.effective_chat.id, texts.FAILED)
 
 
-def install(application: Application) -> None:
-    """Register every handler on the Application."""
+async def set_commands(application: Application, host: Services) -> None:
+    """The command menu: everyone's, plus /tonghop in the chats of bound office members."""
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+        with host.session() as session:
+            chats = session.exec(select(Person.telegram_chat_id).where(
+                col(Person.role).in_(OFFICE_ROLES), col(Person.telegram_chat_id).is_not(None))).all()
+        for chat_id in chats:
+            await application.bot.set_my_commands(OFFICE_COMMANDS, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+
+
+async def guard(update: Update, context: Context) -> None:
+    """Before every handler: drop updates of a chat over its limit (telling it once per flood)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    limiter: ChatLimiter = context.bot_data["limiter"]
+    verdict = limiter.check(chat.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.REFUSE_AND_SAY:
+        log.warning("chat %s is flooding the bot; its updates are dropped until it pauses", chat.id)
+        await say(context, chat.id, texts.TOO_FAST)
+    raise ApplicationHandlerStop
+
+
+def install(application: Application, limiter: ChatLimiter | None = None) -> None:
+    """Register every handler on the Application (behind the per-chat limit)."""
+    application.bot_data["limiter"] = limiter or ChatLimiter()
+    application.add_handler(TypeHandler(Update, guard), group=-1)
     application.add_handler(CommandHandler("start", start, filters=PRIVATE))
     application.add_handler(CommandHandler("nhiemvu", my_open, filters=PRIVATE))
     application.add_handler(CommandHandler("quahan", my_overdue, filters=PRIVATE))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
@@ -12,35 +11,23 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from dondoc.bootstrap import App
 from engine.binding import person_by_chat
 from engine.lifecycle import Actor
 from engine.models import Directive, Person
 from engine.people import actor_kinds
 from engine.views import directive_view
-from notifiers import bot_texts
-from notifiers.telegram_bot import drain_soon
-from notifiers.telegram_keyboards import action_keyboard, buttons_for
+from notifiers.telegram import texts
+from notifiers.telegram.drain import drain_soon
+from notifiers.telegram.keyboards import action_keyboard, buttons_for
+from notifiers.telegram.services import Services
 
-log = logging.getLogger("notifiers.telegram_bot")
+log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 
-@dataclass
-class Pending:
-    """What the bot waits for in a chat after a button: a report, a date, a reason."""
-
-    kind: str  # report, extend_date, extend_reason, return_reason, deny_reason
-    directive_id: int
-    version: int
-    message_id: int | None
-    message_text: str | None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-def dondoc_app(context: Context) -> App:
-    """The dondoc App the bot was built with."""
-    return context.bot_data["app"]
+def services(context: Context) -> Services:
+    """What the caller gave the bot: sessions, clock, settings, policy, calendar."""
+    return context.bot_data["services"]
 
 
 def secret(context: Context) -> str:
@@ -53,13 +40,13 @@ def current_person(context: Context, update: Update) -> Person | None:
     user = update.effective_user
     if user is None:
         return None
-    with dondoc_app(context).session() as session:
+    with services(context).session() as session:
         return person_by_chat(session, user.id)
 
 
-def view_of(session: Session, app: App, directive: Directive) -> dict[str, Any]:
+def view_of(session: Session, host: Services, directive: Directive) -> dict[str, Any]:
     """The directive as notifiers see it."""
-    return directive_view(session, directive, now=app.now(), calendar=app.calendar)
+    return directive_view(session, directive, now=host.now(), calendar=host.calendar)
 
 
 def is_office(person: Person, directive: Directive) -> bool:
@@ -92,7 +79,7 @@ async def edit_alert(context: Context, chat_id: int, message_id: int | None, tex
     if message_id is None or not text:
         return
     try:
-        await context.bot.edit_message_text(bot_texts.with_footer(text, view["state"], now), chat_id=chat_id,
+        await context.bot.edit_message_text(texts.with_footer(text, view["state"], now), chat_id=chat_id,
                                             message_id=message_id,
                                             reply_markup=keyboard_for(view, office, secret(context)))
     except BadRequest as exc:  # not modified, or too old to edit: the result line still goes out
@@ -102,10 +89,10 @@ async def edit_alert(context: Context, chat_id: int, message_id: int | None, tex
 async def finish(context: Context, chat_id: int, action: str, view: dict[str, Any], office: bool,
                  message_id: int | None, message_text: str | None, new_deadline: str | None = None) -> None:
     """After a command: drain the outbox, edit the original message, send the result line."""
-    now = dondoc_app(context).now()
+    now = services(context).now()
     drain_soon(context.job_queue)
     await edit_alert(context, chat_id, message_id, message_text, view, office, now)
-    await say(context, chat_id, bot_texts.result(action, view, now, new_deadline))
+    await say(context, chat_id, texts.result(action, view, now, new_deadline))
 
 
 def refuse(what: str, person: Person | None, detail: str) -> None:

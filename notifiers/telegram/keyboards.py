@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from notifiers.messages import ACCEPT, ACK, APPROVE, DENY, EXTEND, REPORT, RETURN, Button
-from notifiers.telegram_callbacks import sign
+from notifiers.telegram.callbacks import sign
 
 SNOOZE_CHOICES: tuple[Button, ...] = (("⏰ 1 giờ", "snooze_1h"), ("🌅 8:00 sáng mai", "snooze_tomorrow"))
 PER_ROW = 2
