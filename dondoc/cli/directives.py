@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,11 @@ from sqlmodel import Session, col, select
 from dondoc.cli.context import emit, parse_time, say, state
 from engine import commands
 from engine.errors import InvalidInput, NotFound
-from engine.models import Agency, Directive, DirectiveEvent, Notice, State
+from engine.models import Agency, Directive, DirectiveEvent, Notice
 from engine.people import OFFICE_ROLES, find_agency, find_person
-from engine.stats import BUCKETS, bucket_of
+from engine.queries import LIST_BUCKETS, DirectiveFilter, conditions
+from engine.report_files import store_report_file
+from engine.stats import bucket_of
 from engine.timeutil import local
 
 FORMAT = typer.Option("table", "--format", "-f", help="table or json")
@@ -52,30 +53,20 @@ def _load(session: Session, directive_id: int) -> Directive:
 def list_directives(
     state_: str | None = typer.Option(None, "--state", help="draft, assigned, in_progress, reported, overdue, …"),
     agency: str | None = typer.Option(None, "--agency", help="Lead agency: code, name or alias"),
-    bucket: str | None = typer.Option(None, "--bucket", help=", ".join(BUCKETS)),
+    bucket: str | None = typer.Option(None, "--bucket", help=", ".join(LIST_BUCKETS)),
     notice: int | None = typer.Option(None, "--notice", help="Notice id"),
+    search: str = typer.Option("", "--search", "-q", help="Words to find, diacritics and case ignored"),
     fmt: str = FORMAT,
 ) -> None:
-    """List directives."""
+    """List directives (the web's filters: engine.queries)."""
     app = state.get_app()
     now = app.now()
-    if bucket and bucket not in BUCKETS:
-        raise InvalidInput(f"unknown bucket '{bucket}' (one of: {', '.join(BUCKETS)})")
     with app.session() as session:
-        stmt = select(Directive).order_by(col(Directive.id))
-        if state_:
-            try:
-                stmt = stmt.where(Directive.state == State(state_))
-            except ValueError:
-                raise InvalidInput(f"unknown state '{state_}' (one of: {', '.join(s.value for s in State)})") from None
-        if agency:
-            stmt = stmt.where(Directive.lead_agency_id == find_agency(session, agency).id)
-        if notice is not None:
-            stmt = stmt.where(Directive.notice_id == notice)
+        agency_id = find_agency(session, agency).id if agency else None
+        f = DirectiveFilter(state=state_, bucket=bucket, agency_id=agency_id, notice_id=notice, q=search)
+        stmt = select(Directive).where(*conditions(f, now, app.calendar)).order_by(col(Directive.id))
         notices = {n.id: n for n in session.exec(select(Notice)).all()}
         rows = [directive_row(d, notices.get(d.notice_id), now) for d in session.exec(stmt).all()]
-    if bucket:
-        rows = [r for r in rows if r["bucket"] == bucket]
     emit(rows, LIST_COLUMNS, fmt, title=f"Nhiệm vụ ({len(rows)})")
 
 
@@ -147,12 +138,10 @@ def report(directive_id: int = typer.Argument(...), person: str = AS,
 def _store_attachment(file: Path) -> dict[str, Any]:
     if not file.is_file():
         raise InvalidInput(f"{file}: file not found")
-    data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    target = state.get_app().settings.data_dir / "reports" / f"{digest}{file.suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    return {"name": file.name, "sha256": digest, "size": len(data), "path": str(target)}
+    app = state.get_app()  # in the database, where the bot, the web app and every host read report files
+    with app.session() as session:
+        return store_report_file(session, file.read_bytes(), name=file.name,
+                                 mime_type=mimetypes.guess_type(file.name)[0], now=app.now())
 
 
 def accept(directive_id: int = typer.Argument(...), person: str = AS,

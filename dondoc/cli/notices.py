@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from sqlmodel import col, select
 
-from dondoc.cli.context import emit, err_console, parse_time, say, state
+from dondoc.cli.context import console, emit, err_console, parse_time, say, state
 from dondoc.cli.directives import directive_row, warn_unreached
 from engine import commands
 from engine.errors import InvalidInput
@@ -80,7 +80,7 @@ def extract(file: Path = NOTICE_FILE, fmt: str = FORMAT, ocr: str = OCR) -> None
     say(f"{doc.get('title') or file.name} · số {doc.get('number') or '—'} · "
                   f"ngày {doc.get('date') or '—'} · {doc.get('issuer') or ''}")
     if note := scan_note(result.get("ocr")):
-        say(note, style="yellow")
+        console.print(f"[yellow]{note}[/yellow]")
     emit(result["directives"], [("ref", "Mục"), ("lead", "Chủ trì"), ("deadline", "Thời hạn"),
                                 ("deadline_kind", "Loại"), ("task", "Nội dung")], "table",
          title=f"{len(result['directives'])} nhiệm vụ")

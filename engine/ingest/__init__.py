@@ -30,7 +30,7 @@ class Extraction:
     anchor: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
     ocr: dict[str, Any] | None = None  # set when some of the text came from OCR: engine, dpi, confidence per page
-    text: str = field(default="", repr=False)  # the text read from the file, set by extract_file
+    text: str = field(default="", repr=False)  # the text as read: stored with the notice, hashed to spot a copy
 
     def to_json(self) -> dict[str, Any]:
         """The `dondoc extract --format json` payload."""
@@ -102,7 +102,7 @@ def extract_text(
     if directory is not None:
         for d in directives:
             _resolve(d, directory)
-    return Extraction(info, directives, source_name, anchor, warnings)
+    return Extraction(info, directives, source_name, anchor, warnings, text=text)
 
 
 def _resolve(d: Directive, directory: AgencyDirectory) -> None:
@@ -135,5 +135,5 @@ def extract_file(
     reading = read_document(path, ocr=ocr, limits=limits, progress=progress)
     extraction = extract_text(reading.text, source_name=Path(path).name, directory=directory, today=today,
                               calendar=calendar, max_chars=limits.chars)
-    extraction.ocr, extraction.text = reading.ocr_info(), reading.text
+    extraction.ocr = reading.ocr_info()
     return extraction

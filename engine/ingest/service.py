@@ -95,10 +95,9 @@ def ingest_file(
     session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
     force: bool = False, ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
 ) -> IngestReport:
-    """Extract a notice file and store it with its directives as drafts.
+    """Extract a notice file (within the time and memory budget) and store it with its directives as drafts.
 
-    The file is read and extracted within the time and memory budget (`engine.ingest.budget`), scans by OCR
-    as `ocr` allows. A notice already stored (the same normalised text, or the same number and date) adds
+    A notice already stored (the same file, the same normalised text, or the same number and date) adds
     nothing: the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
     assigned (a run that died half-way finishes). `force` stores it again regardless.
     """
@@ -113,21 +112,21 @@ def ingest_file(
     except OSError as exc:
         raise ExtractionError(f"{path.name}: không đọc được tệp ({exc.strerror})") from exc
     previous = None if force else session.exec(select(Notice).where(Notice.source_hash == digest)).first()
-    if previous is None:
-        extracted = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
-                                     limits=limits, progress=progress)
-        text = extracted.text
-        previous = None if force else find_same_notice(session, text_hash=content_hash(text))
-    if previous is None:
-        extraction = extracted.to_json()
-        doc = extraction["document"]
-        previous = None if force else find_same_notice(session, number=doc.get("number"), date=_date(doc.get("date")))
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
+    read = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
+                            limits=limits, progress=progress)
+    text, extraction = read.text, read.to_json()
+    doc = extraction["document"]
+    if not force:
+        previous = find_same_notice(session, text_hash=content_hash(text), number=doc.get("number"),
+                                    date=_date(doc.get("date")))
     if previous is not None:
         return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extracted.ocr,
+        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extraction.get("ocr"),
     )
     session.add(notice)
     session.flush()

@@ -160,9 +160,9 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
     [
         (("directive", "show", "999"), "no directive with id 999"),
         (("ack", "1", "--as", "Không Có Ai"), "no person named 'Không Có Ai'"),
-        (("directives", "list", "--state", "xong"), "unknown state 'xong'"),
+        (("directives", "list", "--state", "xong"), "Trạng thái “xong” không tồn tại"),
         (("directives", "list", "--agency", "Sở Không Tồn Tại"), "no agency 'Sở Không Tồn Tại'"),
-        (("directives", "list", "--bucket", "late"), "unknown bucket 'late'"),
+        (("directives", "list", "--bucket", "late"), "Nhóm “late” không tồn tại"),
         (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
         (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp"),
         (("extract", "/nonexistent/tb.txt"), "tb.txt: không có tệp này"),
