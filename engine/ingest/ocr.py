@@ -38,6 +38,23 @@ class OcrPage:
     words: int
 
 
+@dataclass(frozen=True)
+class _Word:
+    """A word Tesseract read, with its box in page pixels and the line it belongs to."""
+
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+    line: tuple[int, ...]
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+
 def engine_version() -> str:
     """Tesseract's version, or OcrUnavailable naming the packages to install."""
     try:
@@ -53,8 +70,9 @@ def engine_version() -> str:
 
 
 def workers() -> int:
-    """OCR processes to run at once: one per core (each Tesseract runs single-threaded)."""
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
+    """OCR processes to run at once: one per core available to us (each Tesseract runs single-threaded)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def ocr_images(
@@ -86,7 +104,7 @@ def ocr_images(
                 collect(done)
             # only the grey page waits in the queue: a quarter of the rendered colour bitmap
             pending[pool.submit(ocr_image, prepare(image))] = number
-            del image
+            del image  # the colour bitmap goes now, not when the next page replaces it
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             collect(done)
@@ -233,21 +251,6 @@ def prepare(image: Any) -> Any:
     return grey
 
 
-@dataclass(frozen=True)
-class _Word:
-    text: str
-    conf: float
-    left: int
-    top: int
-    width: int
-    height: int
-    line: tuple[int, ...]
-
-    @property
-    def right(self) -> int:
-        return self.left + self.width
-
-
 _ALNUM = re.compile(r"[^\W_]")
 _BULLET = {"-", "+", "–", "•", "*"}
 
@@ -274,9 +277,11 @@ def _plausible(text: str) -> bool:
     core = text.strip(".,;:!?()[]\"'“”‘’-–/")
     if not core or any(c.isdigit() for c in core):
         return bool(core)
-    bare = unicodedata.normalize("NFC", unicodedata.normalize("NFD", core).translate(_TONES))
-    if len(unicodedata.normalize("NFD", core)) - len(unicodedata.normalize("NFD", core).translate(_TONES)) > 1:
+    decomposed = unicodedata.normalize("NFD", core)
+    toneless = decomposed.translate(_TONES)
+    if len(decomposed) - len(toneless) > 1:
         return False  # two tone marks on one syllable
+    bare = unicodedata.normalize("NFC", toneless)
     if bare.isupper() and len(bare) <= 6 and bare.isalpha():
         return all(c in _VIET_UPPER for c in bare)
     return bool(_SYLLABLE.match(bare.lower()))

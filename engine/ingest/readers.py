@@ -354,7 +354,7 @@ def _needs_ocr(page: Any, text: str) -> bool:
         left, bottom, right, top = obj.get_bounds()
         if (right - left) * (top - bottom) > 0.25 * width * height:
             return True
-    return letters == 0 and any(True for _ in page.get_objects(max_depth=1))
+    return letters == 0 and next(page.get_objects(max_depth=1), None) is not None
 
 
 def _needs_ocr_message(name: str, texts: list[str], scanned: list[int]) -> str:
@@ -371,9 +371,6 @@ def _ocr_pdf_pages(
 ) -> None:
     from engine.ingest import ocr
 
-    reading.ocr_engine = ocr.engine_version()
-    done = [total - len(scanned)]
-
     def rendered() -> Iterator[tuple[int, Any]]:
         for index in scanned:
             page = document[index]
@@ -383,15 +380,26 @@ def _ocr_pdf_pages(
             page.close()
             yield index, image
 
+    results = _ocr(reading, rendered(), total - len(scanned), progress)
+    for index in scanned:
+        texts[index] = results[index].text
+
+
+def _ocr(reading: Reading, images: Iterator[tuple[int, Any]], done_before: int, progress: Progress | None) -> Any:
+    """OCR the (index, image) pairs into `reading`'s OCR record, reporting each page as it is read."""
+    from engine.ingest import ocr
+
+    reading.ocr_engine = ocr.engine_version()
+    done = [done_before]
+
     def on_page(index: int, result: ocr.OcrPage) -> None:
         done[0] += 1
         if progress is not None:
-            progress(done[0], total, "ocr")
+            progress(done[0], reading.pages, "ocr")
 
-    results = ocr.ocr_images(rendered(), on_page=on_page)
-    for index in scanned:
-        texts[index] = results[index].text
-        reading.ocr_pages.append({"page": index + 1, "confidence": results[index].confidence})
+    results = ocr.ocr_images(images, on_page=on_page)
+    reading.ocr_pages.extend({"page": i + 1, "confidence": results[i].confidence} for i in sorted(results))
+    return results
 
 
 # -------------------------------------------------------------------------------------------------- images
@@ -403,8 +411,6 @@ def read_image(
     """A scanned notice as an image (every frame of a multi-page TIFF), read by OCR."""
     from PIL import Image, UnidentifiedImageError
 
-    from engine.ingest import ocr as ocr_module
-
     limits = limits or Limits()
     if ocr == "never":
         raise ExtractionError(f"{path.name}: ảnh bản quét chỉ đọc được bằng OCR (--ocr auto)")
@@ -413,39 +419,27 @@ def read_image(
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ExtractionError(f"{path.name}: không phải ảnh đọc được ({type(exc).__name__})") from None
     with image:
-        engine = ocr_module.engine_version()
-        frames = getattr(image, "n_frames", 1)
-        check_pages(path.name, frames, limits)
-        width, height = image.size
-        if width * height > MAX_IMAGE_PIXELS:
-            raise LimitExceeded(path.name, "pixels",
-                                f"ảnh {width}×{height} điểm, vượt giới hạn {number(MAX_IMAGE_PIXELS / 1e6)} megapixel")
-        done = [0]
-
-        def on_page(index: int, result: ocr_module.OcrPage) -> None:
-            done[0] += 1
-            if progress is not None:
-                progress(done[0], frames, "ocr")
-
+        reading = Reading("", pages=getattr(image, "n_frames", 1))
+        check_pages(path.name, reading.pages, limits)
         try:
-            results = ocr_module.ocr_images(enumerate(_frames(image, path)), on_page=on_page)
+            results = _ocr(reading, enumerate(_frames(image, path)), 0, progress)
         except (OSError, SyntaxError) as exc:  # PIL reports truncated or corrupt data when decoding
             raise ExtractionError(f"{path.name}: ảnh bị hỏng, không đọc được ({type(exc).__name__})") from None
-    pages = [{"page": i + 1, "confidence": results[i].confidence} for i in sorted(results)]
-    text = unicodedata.normalize("NFC", "\n".join(results[i].text for i in sorted(results)))
-    if not text.strip():
+    reading.text = unicodedata.normalize("NFC", "\n".join(results[i].text for i in sorted(results)))
+    if not reading.text.strip():
         raise ExtractionError(f"{path.name}: OCR không đọc được chữ nào trong ảnh")
-    return Reading(text, pages=frames, ocr_pages=pages, ocr_engine=engine)
+    return reading
 
 
 def _frames(image: Any, path: Path) -> Iterator[Any]:
+    """Each frame, its size checked before a pixel of it is decoded."""
     from PIL import ImageSequence
 
     for frame in ImageSequence.Iterator(image):
         width, height = frame.size
         if width * height > MAX_IMAGE_PIXELS:
-            raise LimitExceeded(path.name, "pixels",
-                                f"một trang ảnh vượt giới hạn {number(MAX_IMAGE_PIXELS / 1e6)} megapixel")
+            raise LimitExceeded(path.name, "pixels", f"ảnh {width}×{height} điểm, vượt giới hạn "
+                                f"{number(MAX_IMAGE_PIXELS / 1e6)} megapixel")
         yield frame.convert("RGB") if frame.mode not in ("L", "RGB") else frame.copy()
 
 
