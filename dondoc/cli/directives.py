@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.models import Agency, Directive, DirectiveEvent, Notice
 from engine.people import OFFICE_ROLES, find_agency, find_person
 from engine.queries import LIST_BUCKETS, DirectiveFilter, conditions
+from engine.report_files import store_report_file
 from engine.stats import bucket_of
 from engine.timeutil import local
 
@@ -138,12 +138,10 @@ def report(directive_id: int = typer.Argument(...), person: str = AS,
 def _store_attachment(file: Path) -> dict[str, Any]:
     if not file.is_file():
         raise InvalidInput(f"{file}: file not found")
-    data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    target = state.get_app().settings.data_dir / "reports" / f"{digest}{file.suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    return {"name": file.name, "sha256": digest, "size": len(data), "path": str(target)}
+    app = state.get_app()  # in the database, where the bot, the web app and every host read report files
+    with app.session() as session:
+        return store_report_file(session, file.read_bytes(), name=file.name,
+                                 mime_type=mimetypes.guess_type(file.name)[0], now=app.now())
 
 
 def accept(directive_id: int = typer.Argument(...), person: str = AS,

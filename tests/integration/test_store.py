@@ -247,3 +247,18 @@ def test_a_directive_nobody_receives_is_on_the_office_list(session: Session, fac
     text = render(Notification(outbox_id=row.id, kind="digest", recipient=office, directive=None,  # type: ignore[arg-type]
                                payload=row.payload))
     assert "Không có ai trong danh bạ nhận thông báo (1)" in text.text and "[Sở Du lịch]" in text.text
+
+
+def test_a_deadline_at_the_end_of_the_calendar_never_crashes_the_sweep(
+    session: Session, factory: Factory, world: dict
+) -> None:
+    """A value stored before deadlines were range-checked (year 9999) is swept like any other."""
+    from engine.sweep import sweep
+
+    far = factory.assigned(world["stc"], world["office"], deadline=dt.date(9999, 12, 30))
+    end = dt.datetime(9999, 12, 31, 3, 0, tzinfo=dt.UTC)  # 10:00 on the last day the calendar has
+    report = sweep(session, end)
+    session.expire_all()
+    swept = session.get(Directive, far.id)
+    assert swept is not None and swept.state == State.overdue and report.overdue_marked == 1
+    assert swept.next_check_at is None  # no step exists after 9999: the sweep stops looking, it does not crash
