@@ -88,6 +88,11 @@ def test_a_leader_sees_only_their_agency_and_cannot_act_as_the_office(browser: B
         other = s.exec(select(Directive).where(col(Directive.lead_agency_id) != target.lead_agency_id,
                                                col(Directive.state) != State.draft)).first()
     login(browser, web_app, leader)
+    board = browser.get("/").text
+    with web_app.session() as s:
+        own = s.exec(select(Directive).where(Directive.lead_agency_id == target.lead_agency_id,
+                                             col(Directive.state) != State.draft)).all()
+    assert f'id="total">{len(own)}<' in board and "cơ quan anh/chị" in board
     listing = browser.get("/nhiem-vu").text
     assert f'data-id="{target.id}"' in listing and f'data-id="{other.id}"' not in listing  # type: ignore[union-attr]
     assert browser.get(f"/nhiem-vu/{other.id}").status_code == 404  # type: ignore[union-attr]
