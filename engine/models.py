@@ -140,6 +140,10 @@ class Notice(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""),
                       description="The notice's text as read (the directives quote it)")
     created_at: dt.datetime = _utc_col(nullable=False)
+    ocr: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="Set when the text came from OCR: engine, dpi, mean confidence per page",
+    )
 
 
 class Directive(SQLModel, table=True):
@@ -208,6 +212,7 @@ class OutboxStatus(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    held = "held"  # the recipient has not bound Telegram yet: released when they do (engine.outbox)
 
 
 class Outbox(SQLModel, table=True):
@@ -225,6 +230,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     not_before: dt.datetime = _utc_col(nullable=False)
     claimed_at: dt.datetime | None = _utc_col()
+    claim_token: str | None = Field(default=None, description="Who holds the claim: host:pid:random")
+    lease_until: dt.datetime | None = _utc_col()  # a `sending` row is claimable again after this
     sent_at: dt.datetime | None = _utc_col()
     last_error: str | None = None
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

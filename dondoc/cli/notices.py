@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from sqlmodel import col, select
 
-from dondoc.cli.context import emit, parse_time, say, state
+from dondoc.cli.context import console, emit, err_console, parse_time, say, state
 from dondoc.cli.directives import directive_row, warn_unreached
 from engine import commands
 from engine.errors import InvalidInput
+from engine.ingest.limits import Limits
+from engine.ingest.ocr import scan_note
+from engine.ingest.readers import OCR_MODES, OcrMode, Progress
 from engine.ingest.service import IngestReport, assign_drafts, ingest_file
 from engine.models import Directive, Notice, State
 from engine.people import find_agency, find_person
@@ -19,23 +24,63 @@ from engine.timeutil import local, local_date
 from notifiers.vi import state_phrase
 
 FORMAT = typer.Option("table", "--format", "-f", help="table or json")
+OCR = typer.Option("auto", "--ocr", help="Đọc bản quét bằng OCR: auto (trang không có lớp chữ hoặc lớp chữ lỗi), "
+                   "always (mọi trang), never (không OCR)")
+NOTICE_FILE = typer.Argument(..., help="Tệp thông báo: .txt, .docx, .pdf hoặc ảnh bản quét (.png, .jpg, .tif)")
 
 
-def extract(file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .docx"), fmt: str = FORMAT) -> None:
+@contextmanager
+def page_progress(name: str) -> Iterator[Progress]:
+    """Progress per page: a bar on a terminal, one line per OCR page otherwise (logs, pipes)."""
+    if err_console.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+
+        with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                 console=err_console, transient=True) as bar:
+            task = bar.add_task(f"Đọc {name}", total=None)
+
+            def update(done: int, total: int, how: str) -> None:
+                label = "OCR" if how == "ocr" else "lớp chữ"
+                bar.update(task, completed=done, total=total, description=f"Đọc {name} ({label})")
+
+            yield update
+        return
+
+    def log(done: int, total: int, how: str) -> None:
+        if how == "ocr":
+            err_console.print(f"{name}: đã đọc trang {done}/{total} bằng OCR", markup=False)
+
+    yield log
+
+
+def _ocr_mode(value: str) -> OcrMode:
+    if value not in OCR_MODES:
+        raise InvalidInput(f"--ocr phải là auto, always hoặc never (không phải '{value}')")
+    return value  # type: ignore[return-value]
+
+
+def extract(file: Path = NOTICE_FILE, fmt: str = FORMAT, ocr: str = OCR) -> None:
     """Extract directives from a notice without touching the database (leads resolved on the directory file)."""
     from config.settings import Settings
     from engine.directory import read_directory
-    from engine.ingest import extract_file
     from engine.ingest.agencies import AgencyDirectory
+    from engine.ingest.budget import read_and_extract
 
-    directory = AgencyDirectory(read_directory(Settings().agencies_file))
-    result = extract_file(file, directory=directory, today=local_date(state.get_clock()())).to_json()
+    settings = Settings()
+    directory = AgencyDirectory(read_directory(settings.agencies_file))
+    with page_progress(file.name) as progress:
+        result = read_and_extract(file, directory=directory, today=local_date(state.get_clock()()),
+                                  ocr=_ocr_mode(ocr), limits=Limits.from_settings(settings),
+                                  progress=progress).to_json()
     if fmt == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     doc = result["document"]
     say(f"{doc.get('title') or file.name} · số {doc.get('number') or '—'} · "
                   f"ngày {doc.get('date') or '—'} · {doc.get('issuer') or ''}")
+    if note := scan_note(result.get("ocr")):
+        console.print(f"[yellow]{note}[/yellow]")
     emit(result["directives"], [("ref", "Mục"), ("lead", "Chủ trì"), ("deadline", "Thời hạn"),
                                 ("deadline_kind", "Loại"), ("task", "Nội dung")], "table",
          title=f"{len(result['directives'])} nhiệm vụ")
@@ -58,10 +103,11 @@ def _print_report(report: IngestReport, first: str | None = None) -> None:
 
 
 def ingest(
-    file: Path = typer.Argument(..., help="Notice file: .txt, .pdf or .docx"),
+    file: Path = NOTICE_FILE,
     assign_all: bool = typer.Option(False, "--assign", help="Assign every draft that has a resolved lead"),
     person: str | None = typer.Option(None, "--as", help="Office member who ingests (needed with --assign)"),
     force: bool = typer.Option(False, "--force", help="Store it even if the same notice was ingested before"),
+    ocr: str = OCR,
 ) -> None:
     """Store a notice and its directives as drafts for review."""
     from engine.notices import describe, get_notice
@@ -71,7 +117,9 @@ def ingest(
         actor_id = find_person(session, person).id if person else None
         if assign_all and actor_id is None:
             raise InvalidInput("--assign needs --as OFFICE_MEMBER")
-        report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force)
+        with page_progress(file.name) as progress:
+            report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force,
+                                 ocr=_ocr_mode(ocr), limits=Limits.from_settings(app.settings), progress=progress)
         first = None if report.created else describe(get_notice(session, report.notice_id))
     if first is not None and not assign_all:
         raise InvalidInput(f"Thông báo này đã được nhập: {first}. Không lưu lại lần nữa; "
@@ -159,6 +207,8 @@ def review(
             for d in session.exec(stmt).all():
                 row = directive_row(d, notices.get(d.notice_id), app.now())
                 row["uncertain"] = "; ".join(d.review_flags) or ("" if d.lead_agency_id else "lead not resolved")
+                if note := scan_note(getattr(notices.get(d.notice_id), "ocr", None)):
+                    row["uncertain"] = "; ".join(filter(None, [note, row["uncertain"]]))
                 row["confidence"] = round(d.confidence, 2)
                 rows.append(row)
             emit(rows, [("id", "ID"), ("ref", "Mục"), ("lead", "Chủ trì"), ("deadline", "Thời hạn"),

@@ -165,7 +165,7 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
         (("directives", "list", "--bucket", "late"), "Nhóm “late” không tồn tại"),
         (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
         (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp"),
-        (("extract", "/nonexistent/tb.txt"), "tb.txt: no such file"),
+        (("extract", "/nonexistent/tb.txt"), "tb.txt: không có tệp này"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str) -> None:
