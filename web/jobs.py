@@ -88,14 +88,17 @@ class UploadJobs:
         job.done_pages, job.total_pages = done, total
         verb = "Đang nhận dạng chữ (OCR)" if how == "ocr" else "Đang đọc"
         job.stage = f"{verb} trang {done}/{total}" if total else "Đang đọc tệp"
+        if total and done >= total:
+            job.stage = "Đang trích xuất nhiệm vụ"
 
     def _run(self, job: Job, path: Path) -> None:
         from engine.ingest.service import ingest_file
 
-        job.stage = "Đang đọc và trích xuất nhiệm vụ"
+        job.stage = "Đang đọc tệp"
         try:
             with self.app.session() as session:
-                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id)
+                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id,
+                                     progress=lambda done, total, how: self._progress(job, done, total, how))
             if not report.created:
                 job.error = (f"Thông báo này đã được nhập trước đó (thông báo #{report.notice_id}); "
                              f"không nhập lại.")
