@@ -227,7 +227,7 @@ def test_an_upload_is_read_in_the_background_and_the_same_notice_again_is_refuse
     assert "đã được nhập trước đó" in refused and target in refused
     wrong = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
                                 files={"file": ("bang-tinh.xlsx", b"PK\x03\x04")})
-    assert "Chỉ nhận tệp TXT, DOCX hoặc PDF" in wrong.text
+    assert "Chỉ nhận tệp TXT, DOCX, PDF" in wrong.text
     scan = ROOT / "data" / "corpus" / "dev" / "05_laocai-sct-1894-2026_kiem-tra-vlncn.pdf"
     pdf = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
                               files={"file": (scan.name, scan.read_bytes())})
