@@ -88,6 +88,11 @@ def test_a_leader_sees_only_their_agency_and_cannot_act_as_the_office(browser: B
         other = s.exec(select(Directive).where(col(Directive.lead_agency_id) != target.lead_agency_id,
                                                col(Directive.state) != State.draft)).first()
     login(browser, web_app, leader)
+    board = browser.get("/").text
+    with web_app.session() as s:
+        own = s.exec(select(Directive).where(Directive.lead_agency_id == target.lead_agency_id,
+                                             col(Directive.state) != State.draft)).all()
+    assert f'id="total">{len(own)}<' in board and "cơ quan anh/chị" in board
     listing = browser.get("/nhiem-vu").text
     assert f'data-id="{target.id}"' in listing and f'data-id="{other.id}"' not in listing  # type: ignore[union-attr]
     assert browser.get(f"/nhiem-vu/{other.id}").status_code == 404  # type: ignore[union-attr]
@@ -222,9 +227,16 @@ def test_an_upload_is_read_in_the_background_and_the_same_notice_again_is_refuse
     assert "đã được nhập trước đó" in refused and target in refused
     wrong = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
                                 files={"file": ("bang-tinh.xlsx", b"PK\x03\x04")})
-    assert "Chỉ nhận tệp TXT, DOCX hoặc PDF" in wrong.text
+    assert "Chỉ nhận tệp TXT, DOCX, PDF" in wrong.text
+    scan = ROOT / "data" / "corpus" / "dev" / "05_laocai-sct-1894-2026_kiem-tra-vlncn.pdf"
+    pdf = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
+                              files={"file": (scan.name, scan.read_bytes())})
+    assert _wait_upload(browser, pdf.text).startswith("/thong-bao/")
+    jobs = browser.client.app.state.jobs.jobs.values()  # type: ignore[attr-defined]
+    read = next(j for j in jobs if j.filename == scan.name)
+    assert read.total_pages >= 1 and read.done_pages == read.total_pages  # the reader reported each page
     with web_app.session() as s:
-        assert len(s.exec(select(Notice)).all()) == 1
+        assert len(s.exec(select(Notice)).all()) == 2
 
 
 def test_office_actions_on_a_directive_are_engine_commands(browser: Browser, web_app: App) -> None:

@@ -31,7 +31,7 @@ async def upload(request: Request, person: Person = Depends(office_person)) -> R
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "_upload_job.html", job=None, error="Vui lòng chọn một tệp thông báo (TXT, DOCX, PDF).")
+        return render(request, "_upload_job.html", job=None, error="Vui lòng chọn một tệp thông báo.")
     data = await upload.read()
     try:
         job = request.app.state.jobs.start(person.id, upload.filename, data)
