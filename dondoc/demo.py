@@ -51,7 +51,7 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
         load_default_directory(session, settings.agencies_file)
         office = session.exec(select(Person).where(Person.role == Role.office)).first()
         if office is None:
-            raise DondocError("the directory has no office member to assign with")
+            raise DondocError("Danh bạ chưa có chuyên viên Văn phòng nào để giao nhiệm vụ.")
         report = ingest_file(session, SAMPLE, clock.now, assign_all=True, actor_id=office.id)
     console.rule(f"Nhập thông báo mẫu: {len(report.drafts)} nhiệm vụ, đã giao {len(report.assigned)}")
     if report.left_as_draft:

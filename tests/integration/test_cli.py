@@ -89,13 +89,13 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     assert again.code == 1 and "Thông báo này đã được nhập: #1 — số 90/TB-UBND ngày 19/04/2024" in again.err
     assert cli("ack", did, "--as", "Nguyễn Văn Tài").code == 0
     refused = cli("accept", did, "--as", "Nguyễn Văn Tài")
-    assert refused.code == 1 and "Lỗi:" in refused.err and "may not record ReportAccepted" in refused.err
+    assert refused.code == 1 and "Lỗi:" in refused.err and "không có quyền “xác nhận hoàn thành”" in refused.err
     assert cli("extend", did, "--as", "Nguyễn Văn Tài", "--to", "2024-06-30", "--reason", "Chờ thẩm định").code == 0
     assert cli("extend", did, "--as", "Lê Thị Thu", "--approve").code == 0
     header = " ".join(cli("directive", "show", did).out.split())
-    assert "thời hạn 2024-06-30 (đã gia hạn; hạn ban đầu 31/05/2024 — “hoàn thành trước ngày 31/5/2024”)" in header
+    assert "thời hạn 30/06/2024 (đã gia hạn; hạn ban đầu 31/05/2024 — “hoàn thành trước ngày 31/5/2024”)" in header
     stranger = cli("ack", did, "--as", "Phạm Văn Pháp")  # already in progress, but not theirs: refused, not "no change"
-    assert stranger.code == 1 and "may not record Acknowledged" in stranger.err
+    assert stranger.code == 1 and "không có quyền “xác nhận đã nhận”" in stranger.err
     report = tmp_path / "bao-cao.pdf"
     report.write_bytes(b"%PDF-1.4 bao cao")
     leader = str(people["Nguyễn Văn Tài"])
@@ -156,24 +156,49 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("directive", "show", "999"), "no directive with id 999"),
-        (("ack", "1", "--as", "Không Có Ai"), "no person named 'Không Có Ai'"),
-        (("directives", "list", "--state", "xong"), "unknown state 'xong'"),
-        (("directives", "list", "--agency", "Sở Không Tồn Tại"), "no agency 'Sở Không Tồn Tại'"),
-        (("directives", "list", "--bucket", "late"), "unknown bucket 'late'"),
-        (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
-        (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp"),
-        (("extract", "/nonexistent/tb.txt"), "tb.txt: no such file"),
+        (("directive", "show", "999"), "Không có nhiệm vụ #999", 1),
+        (("ack", "1", "--as", "Không Có Ai"), "Không có ai tên “Không Có Ai” trong danh bạ", 1),
+        (("directives", "list", "--state", "xong"), "Không có trạng thái “xong”; chọn một trong: draft", 1),
+        (("directives", "list", "--agency", "Sở Không Tồn Tại"), "Không có cơ quan “Sở Không Tồn Tại”", 1),
+        (("directives", "list", "--bucket", "late"), "Không có nhóm “late”", 1),
+        (("directives", "list", "--notice", "999"), "Không có thông báo số hiệu #999", 1),
+        (("directives", "list", "--format", "xml"), "Không có cách trình bày “xml”", 1),
+        (("people", "add", "Ai Đó", "--role", "boss"), "Không có vai trò “boss”", 1),
+        (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp", 1),
+        (("extract", "/nonexistent/tb.txt"), "tb.txt", 1),
+        (("stats", "--by", "foo"), "Không có cách thống kê “foo”", 1),
+        (("export", "/nonexistent/dir/x.xlsx"), "thư mục không tồn tại", 1),
+        # Usage mistakes: the parser's own errors, in Vietnamese, exit 2.
+        (("ack", "1"), "Thiếu tùy chọn --as. Xem: dondoc ack --help", 2),
+        (("ack", "1", "--as", "Lê", "--bogus"), "Không có tùy chọn --bogus", 2),
+        (("directive", "show", "abc"), "Giá trị của mã số nhiệm vụ không hợp lệ: phải là một số nguyên", 2),
+        (("cancell", "1"), "Không có lệnh “cancell”", 2),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str, code: int) -> None:
     result = cli(*args)
-    assert result.code != 0
+    assert result.code == code, result.err
     assert message in result.err
-    assert "Traceback" not in result.err + result.out
+    assert "Traceback" not in result.err + result.out and "Lỗi hệ thống" not in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DONDOC_DATABASE_URL", "mysql+nothing://x/y", "DONDOC_DATABASE_URL không hợp lệ"),
+        ("DONDOC_TIMEZONE", "Mars/Base", "múi giờ “Mars/Base” không tồn tại"),
+        ("DONDOC_ENVIRONMENT", "production", "DONDOC_SECRET"),
+    ],
+)
+def test_bad_settings_are_one_line(cli: CLI, monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+                                   message: str) -> None:
+    monkeypatch.setenv(variable, value)
+    result = cli("stats")
+    assert result.code in (1, 2) and message in result.err and len(result.err.strip().splitlines()) == 1
+    assert "Lỗi hệ thống" not in result.err and "http" not in result.err  # no pydantic URL either
 
 
 def test_a_date_that_does_not_exist(cli: CLI) -> None:
@@ -185,7 +210,7 @@ def test_a_date_that_does_not_exist(cli: CLI) -> None:
 def test_unreachable_database(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DONDOC_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     result = cli("stats")
-    assert result.code == 2 and "cannot reach the database" in result.err
+    assert result.code == 2 and "Không kết nối được cơ sở dữ liệu" in result.err
     assert len(result.err.strip().splitlines()) == 1
 
 
@@ -198,7 +223,7 @@ def test_review_settles_a_collective_lead_then_assigns(cli: CLI, tmp_path: Path)
     assert len(drafts) == 1 and drafts[0]["uncertain"]  # type: ignore[arg-type,index]
     did = str(drafts[0]["id"])  # type: ignore[index]
     refused = cli("assign", did, "--as", "Lê Thị Thu")
-    assert refused.code == 1 and "no resolved lead" in refused.err
+    assert refused.code == 1 and "chưa có đơn vị hoặc người chủ trì" in refused.err
     result = cli("review", did, "--as", "Lê Thị Thu", "--lead", "STP", "--deadline", "2024-06-28", "--assign")
     assert result.code == 0, result.err
     shown = _json(cli("directive", "show", did, "--format", "json").out)[0]  # type: ignore[index]
@@ -363,7 +388,7 @@ def test_names_are_matched_exactly_and_hostile_text_is_shown_inert(cli: CLI, tmp
         assert "Rà soát \ufffd[31mdự toán\ufffd [bold]ngay[/bold]" in shown  # and not read as markup either
     for pattern in ("%", "Lê%", "L_ Thị Thu"):  # no LIKE: a pattern matches no one, let alone everyone
         result = cli("review", "1", "--as", pattern, "--assign")
-        assert result.code == 1 and f"no person named '{pattern}'" in result.err
+        assert result.code == 1 and f"Không có ai tên “{pattern}”" in result.err
 
 
 def test_directory_files_cannot_blow_up(cli: CLI, tmp_path: Path) -> None:
@@ -382,3 +407,55 @@ def test_directory_files_cannot_blow_up(cli: CLI, tmp_path: Path) -> None:
     assert "quá 200 ký tự" in cli("agencies", "import", str(long)).err
     codes = {r["code"] for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
     assert "SDL" not in codes  # nothing of a refused file is kept
+
+
+def test_people_and_agencies_are_edited_and_removed_duplicates_refused(cli: CLI, tmp_path: Path) -> None:
+    people = _setup(cli)
+    dup = cli("people", "add", "nguyễn  văn tài", "--agency", "STC")
+    assert dup.code == 1 and "Đã có Nguyễn Văn Tài" in dup.err  # else `--as "Nguyễn Văn Tài"` would be ambiguous
+    assert cli("people", "add", "Nguyễn Văn Tài", "--agency", "STP").code == 0  # a namesake elsewhere is someone else
+    assert "là tên của 2 người; hãy dùng mã số" in cli("ack", "1", "--as", "Nguyễn Văn Tài").err
+    tai = str(people["Nguyễn Văn Tài"])
+    assert cli("people", "edit", tai, "--name", "Nguyễn Văn Tài Em", "--title", "Phó Giám đốc").code == 0
+    assert cli("people", "add", "Trần Văn Mặt", "--agency", "UBMTTQ", "--title", "Chủ tịch").code == 0
+    notice = _notice(tmp_path / "tb10.txt", 101, "1. Giao Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh tổng hợp ý kiến.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    assert cli("people", "remove", "Phạm Văn Pháp").code == 0  # Sở Tư pháp has others to receive its work
+    last = cli("people", "remove", "Trần Văn Mặt")  # the only one UBMTTQ's open directive reaches
+    assert last.code == 1 and "giao lại cho người khác" in last.err
+    shown = {p["name"]: p for p in _json(cli("people", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "Phạm Văn Pháp" not in shown and shown["Nguyễn Văn Tài Em"]["title"] == "Phó Giám đốc"
+    table = cli("people", "list").out
+    assert "Chuyên viên Văn phòng" in table and "chưa liên kết" in table and "False" not in table
+    assert cli("agencies", "edit", "STP", "--aliases", "Sở TP;STP", "--name", "Sở Tư pháp tỉnh").code == 0
+    clash = cli("agencies", "edit", "STP", "--aliases", "STC")
+    assert clash.code == 1 and "đã dùng để gọi Sở Tài chính" in clash.err
+    agencies = cli("agencies", "list").out
+    assert "Sở TP; STP" in agencies and "['" not in agencies and "Phan Thế Tuấn" in agencies  # supervisor by name
+    refused = cli("agencies", "remove", "STP")
+    assert refused.code == 1 and "Không thể xóa Sở Tư pháp tỉnh" in refused.err
+    assert cli("agencies", "remove", "HDND").code == 0
+    assert "Không có cơ quan “HDND”" in cli("directives", "list", "--agency", "HDND").err
+
+
+def test_tables_speak_vietnamese_and_json_keeps_codes(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb11.txt", 102, "1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày "
+                                                 "25/4/2024.\n2. Các cấp, các ngành rà soát thủ tục hành chính.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    draft = cli("review", "2")  # no --as needed to look at a draft
+    assert draft.code == 0 and "chủ trì tập thể, cần chọn đơn vị" in " ".join(draft.out.split())
+    shown = cli("directive", "show", "1").out
+    assert "Giao nhiệm vụ" in shown and "Tạo dự thảo" in shown and "22/04/2024 09:00" in shown
+    assert "Assigned" not in shown and "+00:00" not in shown and "{" not in shown
+    listed = cli("directives", "list").out
+    assert "Đã giao" in listed and "25/04/2024" in listed and "Chưa hoàn thành, trong hạn" in listed
+    assert "open_in_time" not in listed and "assigned" not in listed
+    row = _json(cli("directives", "list", "--format", "json").out)[0]  # type: ignore[index]
+    assert (row["state"], row["bucket"], row["deadline"], row["notice_id"], row["notice"]) == (
+        "assigned", "open_in_time", "2024-04-25", 1, "102/TB-UBND")
+    outbox = cli("outbox", "list").out
+    assert "giao nhiệm vụ" in outbox and "chờ gửi" in outbox and "pending" not in outbox
+    helped = cli("review", "--help").out
+    assert "dd/mm/yyyy hoặc yyyy-mm-dd" in helped and "Cách dùng: dondoc review" in helped
+    assert "Tùy chọn" in helped and "Options" not in helped and "Show this message" not in helped
