@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from sqlmodel import Session, col, select
 
 from config.settings import DATA_DIR, Settings
@@ -18,6 +19,7 @@ from engine.digest import queue_daily_digest
 from engine.directory import load_default_directory
 from engine.errors import DondocError
 from engine.ingest.service import ingest_file
+from engine.labels import EVENT_LABELS, label
 from engine.models import Directive, DirectiveEvent, Person, Role, State
 from engine.people import lead_people
 from engine.stats import compute_stats
@@ -84,7 +86,9 @@ def _print_events(console: Console, session: Session, last_id: int) -> int:
                                                        col(DirectiveEvent.type).not_in(("Drafted", "ReminderSent")))
                           .order_by(col(DirectiveEvent.id))).all()
     for e in events:
-        console.print(f"[dim]{local(e.at).format('DD/MM/YYYY HH:mm')}[/dim] #{e.directive_id} {e.type} ({e.actor})")
+        who = "hệ thống" if e.actor == "system" else e.actor
+        console.print(f"[dim]{local(e.at).format('DD/MM/YYYY HH:mm')}[/dim] #{e.directive_id} "
+                      f"{escape(label(EVENT_LABELS, e.type))} ({escape(who)})")
     return max((e.id for e in events), default=last_id)  # type: ignore[type-var]
 
 
@@ -113,4 +117,4 @@ def _script(console: Console, session: Session, now: dt.datetime, office_id: int
                                            reason="Chờ ý kiến thẩm định của các Bộ, ngành Trung ương")
                 commands.grant_extension(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
         except DondocError as exc:  # the story goes on; the refusal is part of what it shows
-            console.print(f"[yellow]{exc}[/yellow]")
+            console.print(f"[yellow]{escape(str(exc))}[/yellow]")

@@ -10,14 +10,26 @@ import pytest
 from tests.support.cli import CLI
 
 
-@pytest.fixture
-def cli(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+def _shell(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
     monkeypatch.setenv("DONDOC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DONDOC_DATABASE_URL", db_url)
-    monkeypatch.delenv("DONDOC_TELEGRAM_TOKEN", raising=False)
+    for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ENVIRONMENT", "DONDOC_TIMEZONE", "DONDOC_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DONDOC_NOW", "2024-04-22T09:00:00+07:00")
     monkeypatch.setenv("COLUMNS", "200")  # tables and lines unwrapped, as on a wide terminal
     return CLI(capsys, monkeypatch)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+    """The command on SQLite, and on PostgreSQL when it is configured."""
+    return _shell(tmp_path, db_url, capsys, monkeypatch)
+
+
+@pytest.fixture
+def shell(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+    """The command on SQLite only, for what does not depend on the database behind it."""
+    return _shell(tmp_path, f"sqlite:///{tmp_path / 'dondoc.db'}", capsys, monkeypatch)
 
 
 def _json(text: str) -> object:
@@ -177,8 +189,8 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
         (("cancell", "1"), "Không có lệnh “cancell”", 2),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str, code: int) -> None:
-    result = cli(*args)
+def test_bad_input_is_one_line_and_non_zero(shell: CLI, args: tuple[str, ...], message: str, code: int) -> None:
+    result = shell(*args)
     assert result.code == code, result.err
     assert message in result.err
     assert "Traceback" not in result.err + result.out and "Lỗi hệ thống" not in result.err
@@ -193,23 +205,23 @@ def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], mes
         ("DONDOC_ENVIRONMENT", "production", "DONDOC_SECRET"),
     ],
 )
-def test_bad_settings_are_one_line(cli: CLI, monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+def test_bad_settings_are_one_line(shell: CLI, monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
                                    message: str) -> None:
     monkeypatch.setenv(variable, value)
-    result = cli("stats")
+    result = shell("stats")
     assert result.code in (1, 2) and message in result.err and len(result.err.strip().splitlines()) == 1
     assert "Lỗi hệ thống" not in result.err and "http" not in result.err  # no pydantic URL either
 
 
-def test_a_date_that_does_not_exist(cli: CLI) -> None:
-    people = _setup(cli)
-    result = cli("extend", "1", "--as", str(people["Lê Thị Thu"]), "--to", "2024-02-30")
+def test_a_date_that_does_not_exist(shell: CLI) -> None:
+    people = _setup(shell)
+    result = shell("extend", "1", "--as", str(people["Lê Thị Thu"]), "--to", "2024-02-30")
     assert result.code == 1 and "2024-02-30" in result.err and "Traceback" not in result.err
 
 
-def test_unreachable_database(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_database(shell: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DONDOC_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nothing")
-    result = cli("stats")
+    result = shell("stats")
     assert result.code == 2 and "Không kết nối được cơ sở dữ liệu" in result.err
     assert len(result.err.strip().splitlines()) == 1
 
@@ -250,12 +262,12 @@ def test_sweep_deliver_and_outbox_from_the_shell(cli: CLI, tmp_path: Path) -> No
     assert "overdue" in kinds
 
 
-def test_demo_tells_the_whole_story(cli: CLI, tmp_path: Path) -> None:
-    result = cli("demo", "--days", "12", "--data-dir", str(tmp_path / "demo"))
+def test_demo_tells_the_whole_story(shell: CLI, tmp_path: Path) -> None:
+    result = shell("demo", "--days", "12", "--data-dir", str(tmp_path / "demo"))
     assert result.code == 0, result.err
     out = result.out
     assert "Nhập thông báo mẫu" in out and "📌 Nhiệm vụ mới" in out  # ingested, assigned, alerted
-    for event in ("Assigned", "Acknowledged", "ReportSubmitted", "ReportAccepted"):
+    for event in ("Giao nhiệm vụ", "Xác nhận đã nhận", "Báo cáo kết quả", "Xác nhận hoàn thành"):
         assert f" {event} (" in out
     assert "Kết quả sau 12 ngày" in out and "Toàn tỉnh:" in out
 
@@ -345,13 +357,13 @@ def test_assigning_to_an_agency_nobody_receives_warns_and_stats_list_it(cli: CLI
     assert "1 nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo: #2" in " ".join(cli("stats").out.split())
 
 
-def test_a_second_run_on_the_same_data_dir_refuses(cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_run_on_the_same_data_dir_refuses(shell: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dondoc.runlock import hold_run_lock
 
     monkeypatch.delenv("DONDOC_NOW")
     first = hold_run_lock(tmp_path / "data")  # the service already running
     try:
-        result = cli("run", "--no-bot")
+        result = shell("run", "--no-bot")
         assert result.code == 1 and "dondoc run đang chạy trên thư mục dữ liệu" in result.err
         assert f"tiến trình {__import__('os').getpid()}" in result.err
     finally:
@@ -391,21 +403,21 @@ def test_names_are_matched_exactly_and_hostile_text_is_shown_inert(cli: CLI, tmp
         assert result.code == 1 and f"Không có ai tên “{pattern}”" in result.err
 
 
-def test_directory_files_cannot_blow_up(cli: CLI, tmp_path: Path) -> None:
+def test_directory_files_cannot_blow_up(shell: CLI, tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
                     'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nagencies:\n  - {code: SDL, name: Sở Du lịch, aliases: *c}\n',
                     encoding="utf-8")
-    result = cli("agencies", "import", str(bomb))
+    result = shell("agencies", "import", str(bomb))
     assert result.code == 1 and "bí danh YAML" in result.err
     many = tmp_path / "many.yaml"
     many.write_text("agencies:\n  - code: SDL\n    name: Sở Du lịch\n    aliases: [" + ", ".join(["x"] * 51) + "]\n",
                     encoding="utf-8")
-    assert "51 tên khác, quá 50" in cli("agencies", "import", str(many)).err
+    assert "51 tên khác, quá 50" in shell("agencies", "import", str(many)).err
     long = tmp_path / "long.csv"
     long.write_text("code,name,kind,aliases\nSDL," + "D" * 300 + ",so,\n", encoding="utf-8")
-    assert "quá 200 ký tự" in cli("agencies", "import", str(long)).err
-    codes = {r["code"] for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "quá 200 ký tự" in shell("agencies", "import", str(long)).err
+    codes = {r["code"] for r in _json(shell("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
     assert "SDL" not in codes  # nothing of a refused file is kept
 
 
@@ -459,3 +471,25 @@ def test_tables_speak_vietnamese_and_json_keeps_codes(cli: CLI, tmp_path: Path) 
     helped = cli("review", "--help").out
     assert "dd/mm/yyyy hoặc yyyy-mm-dd" in helped and "Cách dùng: dondoc review" in helped
     assert "Tùy chọn" in helped and "Options" not in helped and "Show this message" not in helped
+
+
+def test_an_unreachable_bot_api_is_one_line(shell: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    monkeypatch.setenv("DONDOC_TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    people = _setup(shell)
+    result = shell("people", "invite", str(people["Lê Thị Thu"]))
+    assert result.code == 1 and "Không kết nối được máy chủ Telegram" in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "AAHdq" not in result.err
+
+
+def test_long_work_shows_what_it_is_doing_on_a_terminal(shell: CLI, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _setup(shell)
+    notice = _notice(tmp_path / "tb12.txt", 103, "1. Giao Sở Tài chính rà soát dự toán.")
+    piped = shell("ingest", str(notice))
+    assert piped.code == 0 and piped.err == ""  # piped output stays clean
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: behave as on a terminal
+    exported = shell("export", str(tmp_path / "x.xlsx"))
+    assert exported.code == 0 and "Đang xuất x.xlsx" in exported.err  # which steps show depends on speed
+    assert "Đang đọc và trích xuất tb13.txt" in shell("ingest", str(_notice(tmp_path / "tb13.txt", 104,
+                                                                             "1. Giao Sở Tư pháp rà soát."))).err
