@@ -155,7 +155,7 @@ def ingest_file(
     session.commit()
     if assign_all:
         if actor_id is None:
-            raise DondocError("assigning needs an office member (--as)")
+            raise DondocError("Muốn giao nhiệm vụ cần ghi người giao (chuyên viên Văn phòng).")
         assign_drafts(session, report, now, actor_id=actor_id)
     return report
 

@@ -311,13 +311,15 @@ def test_the_directory_keeps_open_work_reachable(browser: Browser, web_app: App)
     assert refused.status_code == 400 and "giao lại cho người khác" in refused.text
     dup = browser.post("/danh-ba/co-quan", {"code": "stc", "name": "Sở Tài chính mới"})
     assert dup.status_code == 400 and "đã dùng cho Sở Tài chính" in dup.text and "Sở Tài chính mới" in dup.text
-    assert browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng",
-                                             "aliases": "SXD; Sở XD"}).status_code == 303
+    clash = browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng", "aliases": "SXD; Sở XD"})
+    assert clash.status_code == 400 and "đã dùng để gọi Sở Xây dựng" in clash.text  # a second name for one body
+    assert browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng Đô thị",
+                                             "aliases": "SXDĐT; Sở XD đô thị"}).status_code == 303
     homeless = browser.post("/danh-ba/nguoi", {"name": "Đỗ Văn Mới", "role": "leader", "title": "Giám đốc"})
     assert homeless.status_code == 400 and "phải thuộc một cơ quan" in homeless.text
     with web_app.session() as s:
         sxd = s.exec(select(Agency).where(Agency.code == "SXD2")).one()
-    assert sxd.aliases == ["SXD", "Sở XD"]
+    assert sxd.aliases == ["SXDĐT", "Sở XD đô thị"]
     assert browser.post("/danh-ba/nguoi", {"name": "Đỗ Văn Mới", "role": "leader", "title": "Giám đốc",
                                            "agency_id": str(sxd.id)}).status_code == 303
     with web_app.session() as s:
