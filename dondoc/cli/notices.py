@@ -128,8 +128,22 @@ def review(
             console.print(f"Đã giao nhiệm vụ #{directive_id}.")
 
 
+def train(
+    out: Path | None = typer.Option(None, "--out", help="Thư mục ghi mô hình (mặc định: mô hình đi kèm phần mềm)"),
+) -> None:
+    """Huấn luyện lại mô hình trích xuất nhiệm vụ từ kho văn bản mẫu có chú giải (data/corpus)."""
+    from engine.ingest.model import MODEL_DIR
+    from engine.ingest.training import retrain
+
+    model = retrain(out)
+    meta = model.meta
+    console.print(f"Đã huấn luyện trên {len(meta['documents'])} văn bản ({meta['clauses']} mệnh đề, "
+                  f"{meta['positives']} nhiệm vụ); mô hình ghi vào {out or MODEL_DIR}.")
+
+
 def register(app: typer.Typer) -> None:
     """Attach these commands to the main app."""
+    app.command("train")(train)
     app.command("extract")(extract)
     app.command("ingest")(ingest)
     app.command("review")(review)

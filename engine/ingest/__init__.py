@@ -10,13 +10,16 @@ from typing import Any
 from engine.calendar import WorkCalendar
 from engine.ingest.agencies import AgencyDirectory, AgencyMatch
 from engine.ingest.clean import split_document
-from engine.ingest.extract import Directive, extract_directives
-from engine.ingest.metadata import DocumentInfo, read_metadata
+from engine.ingest.extract import Candidate, Directive, extract_directives
+from engine.ingest.metadata import DocumentInfo, addressees, read_metadata
+from engine.ingest.model import Model
 from engine.ingest.readers import read_file
+from engine.ingest.segments import clauses_of
 from engine.ingest.structure import build_blocks
 
 __all__ = [
-    "AgencyDirectory", "AgencyMatch", "Directive", "DocumentInfo", "Extraction", "extract_file", "extract_text",
+    "AgencyDirectory", "AgencyMatch", "Candidate", "Directive", "DocumentInfo", "Extraction", "extract_file",
+    "extract_text",
 ]
 
 _MAX_CHARS = 2_000_000  # ~700 pages: larger inputs are cut, never allowed to stall the extractor
@@ -28,6 +31,7 @@ class Extraction:
 
     document: DocumentInfo
     directives: list[Directive]
+    candidates: list[Candidate] = field(default_factory=list)
     source_name: str = ""
     anchor: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
@@ -45,7 +49,11 @@ class Extraction:
             "meeting_date": _iso(doc.meeting_date),
             "chair": doc.chair,
         }
-        return {"document": document, "directives": [_directive_json(d) for d in self.directives]}
+        return {
+            "document": document,
+            "directives": [_directive_json(d) for d in self.directives],
+            "candidates": [{"ref": c.ref, "text": c.text, "score": c.score} for c in self.candidates],
+        }
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -68,6 +76,7 @@ def _directive_json(d: Directive) -> dict[str, Any]:
         "confidence": d.confidence,
         "flags": list(d.flags),
         "lead_agency": d.lead_agency,
+        "implicit_lead": d.implicit_lead,
         # Beyond the contract: the deadline's time of day, and each named lead as resolved in the directory.
         "deadline_time": deadline.time.strftime("%H:%M") if has_date and deadline.time else None,
         "leads": [{"written": name, "agency": m.code or None if m else None, "person": m.person_key if m else None}
@@ -82,6 +91,7 @@ def extract_text(
     directory: AgencyDirectory | None = None,
     today: dt.date | None = None,
     calendar: WorkCalendar | None = None,
+    model: Model | None = None,
 ) -> Extraction:
     """Extract metadata and directives from notice text; `today` anchors deadlines when the notice has no date."""
     warnings: list[str] = []
@@ -93,11 +103,12 @@ def extract_text(
     anchor = info.date or info.meeting_date or today or dt.date(1970, 1, 1)
     if not (info.date or info.meeting_date):
         warnings.append("no_document_date")
-    directives = extract_directives(build_blocks(doc.body), anchor, calendar)
+    directives, candidates = extract_directives(
+        clauses_of(build_blocks(doc.body)), anchor, calendar, model=model, addressees=addressees(doc))
     if directory is not None:
         for d in directives:
             _resolve(d, directory)
-    return Extraction(info, directives, source_name, anchor, warnings)
+    return Extraction(info, directives, candidates, source_name, anchor, warnings)
 
 
 def _resolve(d: Directive, directory: AgencyDirectory) -> None:
