@@ -100,15 +100,25 @@ def extract_text(
         warnings.append("truncated")
     doc = split_document(text)
     info = read_metadata(doc)
-    anchor = info.date or info.meeting_date or today or dt.date(1970, 1, 1)
+    known = info.date or info.meeting_date or _partial(info.date_partial) or today
+    anchor = known or dt.date(1970, 1, 1)
     if not (info.date or info.meeting_date):
         warnings.append("no_document_date")
     directives, candidates = extract_directives(
-        clauses_of(build_blocks(doc.body)), anchor, calendar, model=model, addressees=addressees(doc))
+        clauses_of(build_blocks(doc.body)), anchor, calendar, model=model, addressees=addressees(doc),
+        anchor_known=known is not None)
     if directory is not None:
         for d in directives:
             _resolve(d, directory)
     return Extraction(info, directives, candidates, source_name, anchor, warnings)
+
+
+def _partial(value: str | None) -> dt.date | None:
+    """'2026-06' (a date whose day was left blank) → the first of that month."""
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
 
 
 def _resolve(d: Directive, directory: AgencyDirectory) -> None:

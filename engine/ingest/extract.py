@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.calendar import WorkCalendar
-from engine.deadlines import Deadline, parse_deadline
+from engine.deadlines import MAX_YEARS, Deadline, parse_deadline
 from engine.ingest import clauses as readings
 from engine.ingest.agencies import normalize_name
 from engine.ingest.features import MAX_CLAUSE, document_features, is_authority, subject
@@ -101,7 +101,7 @@ class _Reading:
 
 def extract_directives(
     clauses: list[Clause], anchor: dt.date, calendar: WorkCalendar | None = None, *,
-    model: Model | None = None, addressees: list[str] | None = None,
+    model: Model | None = None, addressees: list[str] | None = None, anchor_known: bool = True,
 ) -> tuple[list[Directive], list[Candidate]]:
     """Every directive of the body's clauses, deadlines read against `anchor`, and the candidates not taken."""
     model = model or shipped()
@@ -170,14 +170,14 @@ def extract_directives(
         if current is not None and c.block_index == current_block:
             current.absorb(c)  # the rest of the paragraph that opened the directive
             continue
-        if _follow_up(c, current, out):
+        if _follow_up(c, current, out, anchor):
             continue
         if r.score >= CANDIDATE_FLOOR and not c.block.heading:
             candidates.append(Candidate(c.ref, c.text[:MAX_CLAUSE], round(r.score, 2)))
     frames = used_frames | {i for d in out for k in d.clauses for i in clauses[k].frame}
     candidates = [k for k in candidates if not _is_frame_text(k, clauses, frames)]
     for directive in out:
-        _finish(directive, anchor, calendar)
+        _finish(directive, anchor, calendar, None if not anchor_known else MAX_YEARS)
     return out, candidates
 
 
@@ -248,12 +248,12 @@ def _same_body(a: str | None, b: str | None) -> bool:
     return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
 
 
-def _follow_up(clause: Clause, current: Directive | None, out: list[Directive]) -> bool:
+def _follow_up(clause: Clause, current: Directive | None, out: list[Directive], anchor: dt.date) -> bool:
     """A trailing sentence that carries the deadline or recipient of the directive(s) just above it."""
     text = clause.text[:MAX_CLAUSE]
     if not out or not (_FOLLOW_UP.match(text) or _PLURAL.match(text) or subject(text) is None):
         return False
-    deadline = parse_deadline(text, dt.date(2000, 1, 1))
+    deadline = parse_deadline(text, anchor, max_years=None)
     recipient = readings.report_to(text)
     if not (deadline and deadline.kind != "none") and not recipient:
         return False
@@ -285,10 +285,10 @@ def _parent(ref: str) -> str:
     return ref.rsplit(".", 1)[0] if "." in ref else ""
 
 
-def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None) -> None:
+def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None, max_years: int | None) -> None:
     """Deadline, recipients, coordinators and confidence read from the directive's own text."""
     d.settle()
-    d.deadline = parse_deadline(d.source, anchor, calendar)
+    d.deadline = parse_deadline(d.source, anchor, calendar, max_years=max_years)
     d.report_to = readings.report_to(d.source)
     d.coordinators = readings.coordinators(d.task)
     if d.lead:
