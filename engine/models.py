@@ -92,6 +92,8 @@ class Notice(SQLModel, table=True):
     source_name: str = ""
     source_hash: str = Field(unique=True, index=True, description="sha256 of the file; ingesting twice adds nothing")
     created_at: dt.datetime = _utc_col(nullable=False)
+    # Clauses the extractor scored as possible directives but did not take: [{ref, text, score}], for review.
+    candidates: list[dict[str, Any]] = _json_col(list)
 
 
 class Directive(SQLModel, table=True):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dondoc.cli.context import console, emit, parse_time, state
 from dondoc.cli.directives import directive_row
 from engine import commands
 from engine.errors import InvalidInput
-from engine.ingest.service import IngestReport, assign_drafts, ingest_file
+from engine.ingest.service import IngestReport, assign_drafts, ingest_file, promote_candidate
 from engine.models import Directive, Notice, State
 from engine.people import find_agency, find_person
 from engine.timeutil import local_date
@@ -75,18 +76,30 @@ def review(
     coordinators: str | None = typer.Option(None, "--coordinators", help="Separated by ';'"),
     do_assign: bool = typer.Option(False, "--assign", help="Assign after editing"),
     notice: int | None = typer.Option(None, "--notice", help="With --assign and no id: every draft of this notice"),
+    candidate: int | None = typer.Option(
+        None, "--candidate", help="Biến đề xuất số K của thông báo --notice thành dự thảo (cần --as)"),
+    show_candidates: bool = typer.Option(
+        False, "--candidates", help="Chỉ liệt kê các đề xuất chưa được nhận (câu có thể là nhiệm vụ)"),
     fmt: str = FORMAT,
 ) -> None:
     """List drafts with what is uncertain; edit a draft; assign one or all."""
     app = state.get_app()
     with app.session() as session:
+        if candidate is not None:
+            _promote(session, notice, candidate, person, app.now())
+            return
+        if show_candidates:
+            _list_candidates(session, notice, fmt)
+            return
         if directive_id is None and not do_assign:
             stmt = select(Directive).where(Directive.state == State.draft).order_by(col(Directive.id))
             if notice is not None:
                 stmt = stmt.where(Directive.notice_id == notice)
             notices = {n.id: n for n in session.exec(select(Notice)).all()}
             rows = []
+            listed: set[int] = {notice} if notice is not None else set()
             for d in session.exec(stmt).all():
+                listed.add(d.notice_id)  # type: ignore[arg-type]
                 row = directive_row(d, notices.get(d.notice_id), app.now())
                 row["uncertain"] = "; ".join(d.review_flags) or ("" if d.lead_agency_id else "lead not resolved")
                 row["confidence"] = round(d.confidence, 2)
@@ -94,6 +107,9 @@ def review(
             emit(rows, [("id", "ID"), ("ref", "Mục"), ("lead", "Chủ trì"), ("deadline", "Thời hạn"),
                         ("confidence", "Tin cậy"), ("uncertain", "Cần xem lại"), ("task", "Nội dung")], fmt,
                  title=f"Dự thảo chờ duyệt ({len(rows)})")
+            if fmt == "table":
+                for notice_id in sorted(n for n in listed if n is not None):
+                    _list_candidates(session, notice_id, fmt, quiet=True)
             return
         if person is None:
             raise InvalidInput("editing or assigning needs --as OFFICE_MEMBER")
@@ -139,6 +155,36 @@ def train(
     meta = model.meta
     console.print(f"Đã huấn luyện trên {len(meta['documents'])} văn bản ({meta['clauses']} mệnh đề, "
                   f"{meta['positives']} nhiệm vụ); mô hình ghi vào {out or MODEL_DIR}.")
+
+
+def _candidate_rows(session: Session, notice_id: int | None) -> list[dict[str, Any]]:
+    """Candidates not yet turned into drafts, numbered from 1 within their notice."""
+    stmt = select(Notice).order_by(col(Notice.id))
+    if notice_id is not None:
+        stmt = stmt.where(Notice.id == notice_id)
+    return [
+        {"notice_id": n.id, "number": k, "ref": c.get("ref") or "", "score": c.get("score"), "text": c.get("text")}
+        for n in session.exec(stmt).all()
+        for k, c in enumerate(n.candidates or [], start=1) if not c.get("directive_id")
+    ]
+
+
+def _list_candidates(session: Session, notice_id: int | None, fmt: str, *, quiet: bool = False) -> None:
+    rows = _candidate_rows(session, notice_id)
+    if quiet and not rows:
+        return
+    where = f" của thông báo #{notice_id}" if notice_id is not None else ""
+    emit(rows, [("notice_id", "Thông báo"), ("number", "Số"), ("ref", "Mục"), ("score", "Điểm"),
+                ("text", "Câu văn")], fmt,
+         title=f"Đề xuất chưa nhận{where} ({len(rows)}): dondoc review --notice N --candidate K --as …")
+
+
+def _promote(session: Session, notice_id: int | None, number: int, person: str | None, now: Any) -> None:
+    if notice_id is None or person is None:
+        raise InvalidInput("Cần --notice (số thông báo) và --as (cán bộ Văn phòng) để nhận một đề xuất.")
+    actor = find_person(session, person)
+    directive_id = promote_candidate(session, notice_id, number - 1, actor_id=actor.id, now=now)  # type: ignore[arg-type]
+    console.print(f"Đã tạo dự thảo #{directive_id} từ đề xuất số {number} của thông báo #{notice_id}.")
 
 
 def register(app: typer.Typer) -> None:

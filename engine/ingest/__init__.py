@@ -10,7 +10,7 @@ from typing import Any
 from engine.calendar import WorkCalendar
 from engine.ingest.agencies import AgencyDirectory, AgencyMatch
 from engine.ingest.clean import split_document
-from engine.ingest.extract import Candidate, Directive, extract_directives
+from engine.ingest.extract import Candidate, Directive, extract_directives, read_clause
 from engine.ingest.metadata import DocumentInfo, addressees, read_metadata
 from engine.ingest.model import Model
 from engine.ingest.readers import read_file
@@ -18,8 +18,8 @@ from engine.ingest.segments import clauses_of
 from engine.ingest.structure import build_blocks
 
 __all__ = [
-    "AgencyDirectory", "AgencyMatch", "Candidate", "Directive", "DocumentInfo", "Extraction", "extract_file",
-    "extract_text",
+    "AgencyDirectory", "AgencyMatch", "Candidate", "Directive", "DocumentInfo", "Extraction", "extract_candidate",
+    "extract_file", "extract_text",
 ]
 
 _MAX_CHARS = 2_000_000  # ~700 pages: larger inputs are cut, never allowed to stall the extractor
@@ -111,6 +111,17 @@ def extract_text(
         for d in directives:
             _resolve(d, directory)
     return Extraction(info, directives, candidates, source_name, anchor, warnings)
+
+
+def extract_candidate(
+    text: str, *, ref: str, anchor: dt.date, directory: AgencyDirectory | None = None,
+    calendar: WorkCalendar | None = None, model: Model | None = None,
+) -> dict[str, Any]:
+    """A candidate clause read as one directive, in the JSON shape of `Extraction.to_json()["directives"]`."""
+    directive = read_clause(text, ref, anchor, calendar, model=model)
+    if directory is not None:
+        _resolve(directive, directory)
+    return _directive_json(directive)
 
 
 def _partial(value: str | None) -> dt.date | None:

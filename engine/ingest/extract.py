@@ -181,6 +181,22 @@ def extract_directives(
     return out, candidates
 
 
+def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | None = None, *,
+                model: Model | None = None) -> Directive:
+    """One clause read as a directive on the office's word (a candidate it promotes): lead, task, deadline."""
+    model = model or shipped()
+    text = " ".join(text.split())[:MAX_CLAUSE * 4]
+    span = _addressee_span(model, text, False)
+    lead = (_LEAD_TRIM.sub("", text[span[0]:span[1]]) or None) if span else None
+    directive = Directive(ref, lead, text, text, score=THRESHOLD, flags=["from_candidate"])
+    rest = text[span[1]:].lstrip(" ,:;-–") if span else text
+    directive.task = readings.strip_topic(rest if len(rest) >= 8 else text).strip(" ,;:") or text
+    if lead is None:
+        directive.flags.append("implicit_lead")
+    _finish(directive, anchor, calendar, MAX_YEARS)
+    return directive
+
+
 def _hands_on(text: str) -> bool:
     rule = subject(text)
     return rule is not None and rule.how == "trigger"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.ingest.corpus import CorpusDocument, load_corpus
-from engine.ingest.features import document_features, token_features, tokens
+from engine.ingest.features import document_features, subject, token_features, tokens
 from engine.ingest.lexicon import Lexicon, build_lexicon
 from engine.ingest.model import TAGGER_FILE, Model, scratch_dir
 
@@ -35,13 +35,18 @@ def classifier_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon) -> tup
 
 
 def _continuations(doc: CorpusDocument, starts: set[int]) -> set[int]:
-    """Clauses after a directive's start in the same paragraph: part of that directive, not a new one."""
+    """Clauses that carry on a directive: the rest of its paragraph, and later subjectless paragraphs of its item.
+
+    They are part of a directive without opening one, so they are neither positive nor negative examples.
+    """
     out: set[int] = set()
     for s in starts:
-        block = doc.clauses[s].block_index
+        block, ref = doc.clauses[s].block_index, doc.clauses[s].ref
         for c in doc.clauses[s + 1:]:
-            if c.block_index != block or c.index in starts:
+            if c.index in starts or (c.block_index != block and (c.block.kind is not None or c.ref != ref)):
                 break
+            if c.block_index != block and c.first_in_block and subject(c.text) is not None:
+                break  # "Văn phòng Chính phủ thông báo để …": a new subject after the item is no continuation
             out.add(c.index)
     return out
 
