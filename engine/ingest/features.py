@@ -205,6 +205,10 @@ def clause_features(clause: Clause, clauses: list[Clause], first_item_block: int
     f[f"len={'<4' if n < 4 else '<10' if n < 10 else '<25' if n < 25 else '<50' if n < 50 else '50+'}"] = 1
     block = clause.block
     f[f"kind={role}"] = 1
+    # One conjunction the linear model cannot form itself: what opens the clause, in what kind of block.
+    who = "none" if subj is None else "trigger" if subj.how in ("trigger", "speaker") else "body"
+    verb = "action" if f.get("p_action") else "verb" if tags and tags[0] == "V" else "other"
+    f[f"shape={role if clause.first_in_block else 'inner'}|{who}|{verb}"] = 1
     if re.search(r"\((?:[^()]*\b(?:Tờ trình|Báo cáo|Công văn|văn bản)\b[^()]*)\)\s*$", text):
         f["ends_citation"] = 1
     if clause.first_in_block:

@@ -15,7 +15,7 @@ from engine.ingest.features import document_features, subject, token_features, t
 from engine.ingest.lexicon import Lexicon, build_lexicon
 from engine.ingest.model import TAGGER_FILE, Model, scratch_dir
 
-C = 0.5  # inverse regularisation of the classifier; small data wants a strong prior
+C = 1.0  # inverse regularisation of the classifier; small data wants a strong prior
 CRF_PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 150, "feature.possible_transitions": True}
 
 
