@@ -143,6 +143,9 @@ _PERIOD_BEFORE = re.compile(r"(?:từ\s+nay|từ\s+bây\s+giờ|từ\s+đầu\s+
 _MOMENT_BEFORE = re.compile(r"(?:hồi|từ|đến|lúc|khoảng)\s*$", re.I)
 
 
+_MAYBE = re.compile(r"\d|khi|ngày|hằng|hàng|mỗi|định\s+kỳ|quý|sáu|khẩn|nhanh|kịp|ngay|tuần|tháng|năm", re.I)
+
+
 def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, _cal.monthrange(year, month)[1])
 
@@ -294,6 +297,8 @@ def find_deadlines(
     pass None when the anchor is only a stand-in for an unknown notice date.
     """
     cal = calendar or DEFAULT_CALENDAR
+    if not _MAYBE.search(text):
+        return []  # no figure and no word any pattern needs: most clauses, skipped cheaply
     found: list[tuple[int, int, int, Deadline]] = []
     for name, pattern in _PATTERNS:
         for m in pattern.finditer(text):

@@ -45,7 +45,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", "    ")
     text = re.sub(r"[\u200b-\u200f\u2028\u2029\ufeff]", "", text)
-    return "".join(c for c in text if c == "\n" or c.isprintable())
+    return "\n".join(line if line.isprintable() else "".join(c for c in line if c.isprintable())
+                     for line in text.split("\n"))
 
 
 def _columns(line: str) -> list[str]:

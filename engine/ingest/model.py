@@ -35,6 +35,7 @@ class Model:
     lexicon: Lexicon = field(default_factory=dict, repr=False)
     meta: dict[str, Any] = field(default_factory=dict)
     _tagger: Any = field(default=None, repr=False)
+    _spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     def probability(self, features: dict[str, float]) -> float:
         """P(the clause opens a directive)."""
@@ -44,6 +45,13 @@ class Model:
 
     def addressee(self, text: str) -> tuple[int, int] | None:
         """Character span of the first addressee the tagger finds in a clause, or None."""
+        if text not in self._spans:
+            if len(self._spans) > 20_000:
+                self._spans.clear()
+            self._spans[text] = self._tag(text)
+        return self._spans[text]
+
+    def _tag(self, text: str) -> tuple[int, int] | None:
         toks = tokens(text)
         if not toks:
             return None
@@ -59,6 +67,10 @@ class Model:
             elif start is not None:
                 break
         return (start, end) if start is not None and end is not None else None
+
+    def forget(self) -> None:
+        """Drop the memoised tags (benchmarks measure extraction from cold)."""
+        self._spans.clear()
 
     def tagger(self) -> Any:
         if self._tagger is None:
