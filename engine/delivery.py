@@ -48,6 +48,7 @@ from engine.notify import DeliveryError, Notification, Notifier, Recipient
 from engine.outbox import enqueue
 from engine.people import office_people
 from engine.policy import Policy, default_policy
+from engine.redact import redact
 from engine.schedule import notification_time
 from engine.timeutil import local_date
 from engine.views import directive_view
@@ -335,7 +336,7 @@ async def _send_one(session: Session, notifier: Notifier, row: Outbox, person: P
     try:
         delivered = await notifier.send(notification)
     except DeliveryError as exc:
-        at, error = clock(), str(exc)
+        at, error = clock(), redact(str(exc))
         kind = _kind(exc)
         if exc.permanent and person.telegram_chat_id is None:
             if _hold(session, row, person, at, error, policy, calendar):
@@ -375,8 +376,8 @@ async def _send_one(session: Session, notifier: Notifier, row: Outbox, person: P
 
 
 def _describe(exc: BaseException) -> str:
-    """An unexpected exception as stored and shown: its type and message."""
-    return f"{type(exc).__name__}: {exc}"
+    """An unexpected exception as stored and shown: its type and message, secrets masked."""
+    return redact(f"{type(exc).__name__}: {exc}")
 
 
 def _kind(exc: DeliveryError) -> str:

@@ -36,7 +36,7 @@ class Service:
 
     def __init__(self, data_dir: Path, *extra: str, **env: str) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
-        clean.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DONDOC_ENVIRONMENT="test",
+        clean.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DONDOC_ENVIRONMENT="test", DONDOC_WEB_PORT="0",
                      DONDOC_DATA_DIR=str(data_dir), DONDOC_POLICY_FILE=str(data_dir / "policy.yaml"), **env)
         self.lines: list[str] = []
         self.proc = subprocess.Popen(

@@ -1,7 +1,7 @@
 """delivery: claim token and renewable lease on outbox rows; held status for unbound recipients
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0004
 """
 
 import datetime as dt
@@ -14,7 +14,7 @@ from alembic import op
 import engine.timeutil
 
 revision: str = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
