@@ -61,7 +61,7 @@ def free_port(host: str = LOOPBACK) -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """preexec_fn: SIGKILL this child when the parent dies (Linux), or exit if it already has."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -94,7 +94,7 @@ class LocalPrefectServer:
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
                 cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=lambda: _die_with_parent(parent),
+                start_new_session=True, preexec_fn=lambda: die_with_parent(parent),
             )
         log.info("prefect server pid %s starting on %s (log: %s)",
                  self.process.pid, self.api_url, self.log_path)

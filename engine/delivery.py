@@ -164,7 +164,9 @@ def claim(session: Session, now: dt.datetime, *, limit: int, lease: dt.timedelta
     scan_rows = aliased(Outbox, name="scan_rows")
     scan = (select(scan_rows.id, scan_rows.person_id, scan_rows.not_before).where(_due(scan_rows, now))
             .order_by(scan_rows.not_before, scan_rows.id).limit(limit * SCAN_FACTOR).subquery("scan"))
-    rank = func.row_number().over(partition_by=scan.c.person_id, order_by=(scan.c.not_before, scan.c.id))
+    # Per recipient; a row without one (none is queued so today) is its own group.
+    rank = func.row_number().over(partition_by=func.coalesce(scan.c.person_id, -scan.c.id),
+                                  order_by=(scan.c.not_before, scan.c.id))
     ranked = select(scan.c.id, rank.label("rn")).subquery("ranked")
     fair = select(ranked.c.id).where(ranked.c.rn <= (per_person or limit))
     picked = aliased(Outbox, name="picked")

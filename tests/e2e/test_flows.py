@@ -19,12 +19,11 @@ from dondoc.bootstrap import App
 from engine.delivery import deliver
 from engine.errors import PermissionDenied
 from engine.models import DirectiveEvent, Notice, Outbox, OutboxStatus, Person, Role
-from engine.notify import Delivered, Notification
 from engine.outbox import enqueue
 from engine.policy import load_policy
 from flows import SCHEDULES, TIMEZONE, use_app
 from tests.support.factory import T0, Factory
-from tests.support.fakes import RecordingNotifier
+from tests.support.fakes import CountingNotifier, RecordingNotifier
 from tests.support.prefect import run_async
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,19 +141,6 @@ def test_prefect_yaml_declares_the_embedded_schedules() -> None:
     assert declared == SCHEDULES
 
 
-class _SlowSends:
-    """Real time per send, counted per outbox row from several threads."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.lock, self.sends = seconds, threading.Lock(), Counter[int]()
-
-    async def send(self, notification: Notification) -> Delivered:
-        await asyncio.sleep(self.seconds)
-        with self.lock:
-            self.sends[notification.outbox_id] += 1
-        return Delivered(message_id=notification.outbox_id)
-
-
 def test_a_flow_run_and_the_fast_loop_at_once_past_the_lease_send_each_row_once(
         app: App, session: Session, tmp_path: Path) -> None:
     """Issues 12.4/13.8 from the scheduled side: a flow run's batch outlives the lease while the fast loop runs."""
@@ -163,7 +149,7 @@ def test_a_flow_run_and_the_fast_loop_at_once_past_the_lease_send_each_row_once(
 
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text("claim_lease_seconds: 1\n")
-    slow = _SlowSends(0.1)
+    slow = CountingNotifier(seconds=0.1)
     started = time.monotonic()
     world = dataclasses.replace(app, settings=app.settings.model_copy(update={"policy_file": policy_file}),
                                 policy=load_policy(policy_file), notifier=slow,

@@ -21,6 +21,13 @@ from tests.support.telegram import running_bot, telegram_app
 
 CHATS, ROUNDS, FIRST_CHAT, OFFICE_CHAT = 200, 5, 800_000_000, 899_999_999
 RATE = 120  # overall messages/s for this test; the benchmark measures Telegram's 30/s
+# Liveness, not speed. Everything here (the bot, its limiter, the drain, SQLite and this Bot API server)
+# shares one process and one GIL, so under load (CI, a shared machine at load average 8) 1,000 sends
+# take a minute or more: a deadline on the whole storm measured the machine, and failed. What must hold
+# is that the drain never stalls: the longest quiet spell the policy allows is a backoff (4 s) plus a
+# 429's retry_after (2 s) plus the drain interval (2 s). The time it all takes is printed, and measured
+# in benchmarks/bench_telegram.py.
+STALL = 20.0
 
 
 class RunningClock:
@@ -31,6 +38,17 @@ class RunningClock:
 
     def __call__(self) -> dt.datetime:
         return T0 + dt.timedelta(seconds=time.monotonic() - self.started)
+
+
+async def _all_arrive(fake: FakeBotAPI, expected: int) -> None:
+    """Wait until `expected` messages arrived; fail as soon as none arrives for STALL seconds."""
+    seen, last = 0, time.monotonic()
+    while (count := len(fake.sent())) < expected:
+        if count > seen:
+            seen, last = count, time.monotonic()
+        elif time.monotonic() - last > STALL:
+            raise AssertionError(f"the drain stalled: nothing sent for {STALL:.0f} s at {count} of {expected}")
+        await asyncio.sleep(0.1)
 
 
 @pytest.mark.slow
@@ -68,11 +86,12 @@ def test_storm_of_429_and_5xx_loses_nothing_and_respects_limits(
             await asyncio.sleep(1.0)
             botapi.fail_next("sendMessage", "500", count=20)
             expected = (CHATS - 1) * ROUNDS + 1  # the blocked chat gets nothing; the office an alert
-            await botapi.wait_for_async(lambda: len(botapi.sent()) >= expected, timeout=60, interval=0.1)
+            await _all_arrive(botapi, expected)
             await asyncio.sleep(0.5)  # anything extra would show up now
         return time.monotonic() - started
 
     took = asyncio.run(scenario())
+    print(f"storm: {len(botapi.sent())} messages in {took:.1f} s")
     texts = collections.Counter(m.text for m in botapi.sent() if m.chat_id != OFFICE_CHAT)
     assert len(texts) == (CHATS - 1) * ROUNDS and set(texts.values()) == {1}  # all arrived, exactly once
     assert not any(m.chat_id == blocked for m in botapi.sent())
@@ -89,5 +108,4 @@ def test_storm_of_429_and_5xx_loses_nothing_and_respects_limits(
     assert statuses[OutboxStatus.sent] == (CHATS - 1) * ROUNDS + len(alerts)
     assert statuses[OutboxStatus.failed] == ROUNDS  # the 403(s), the rest skipped as unreachable
     assert retried >= 100  # the storms really hit: 429s and 500s were retried
-    assert took < 40
     app.engine.dispose()

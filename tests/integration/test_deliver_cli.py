@@ -19,11 +19,11 @@ from engine.db import make_engine
 from engine.delivery import deliver
 from engine.directory import load_default_directory
 from engine.models import Outbox, Person, Role
-from engine.notify import Delivered, Notification
 from engine.outbox import enqueue
 from tests.support.botapi import free_tcp_port
 from tests.support.cli import CLI
 from tests.support.factory import T0
+from tests.support.fakes import CountingNotifier
 
 CHATS = 8
 
@@ -85,28 +85,13 @@ def test_deliver_with_nothing_due(world: App, cli: CLI, monkeypatch: pytest.Monk
     assert result.code == 0 and result.out.strip() == "Gửi thông báo: không có tin nào đến hạn gửi."
 
 
-class SlowRecorder:
-    """Takes real time per send (as the per-chat limit does) and counts sends per row, thread-safe."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.lock, self.sends = seconds, threading.Lock(), Counter[int]()
-
-    async def send(self, notification: Notification) -> Delivered:
-        import asyncio
-
-        await asyncio.sleep(self.seconds)
-        with self.lock:
-            self.sends[notification.outbox_id] += 1
-        return Delivered(message_id=notification.outbox_id)
-
-
 def test_a_cli_pass_longer_than_its_lease_sends_nothing_twice(world: App, cli: CLI, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 13.8: `dondoc deliver` claimed 1,000 rows; past the lease a second deliverer sent them again."""
     policy = tmp_path / "policy.yaml"
     policy.write_text("claim_lease_seconds: 1\n")  # a 32-message pass takes ~3 s: three leases
     monkeypatch.setenv("DONDOC_POLICY_FILE", str(policy))
-    notifier = SlowRecorder(0.1)
+    notifier = CountingNotifier(seconds=0.1)
     monkeypatch.setattr(dondoc.bootstrap, "default_notifier", lambda settings: notifier)
     other = bootstrap(world.settings.model_copy(update={"policy_file": policy}), notifier=notifier,
                       engine=make_engine(world.settings.resolved_database_url))

@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 from engine.db import make_engine, migrate
 from engine.delivery import claim, deliver
 from engine.models import DirectiveEvent, Outbox
-from engine.notify import Delivered, Notification
 from engine.policy import Policy
 from engine.sweep import sweep
 from engine.timeutil import end_of_local_day
 from tests.conftest import _pg_schema_url
 from tests.integration.reminder_world import at
 from tests.support.bulk import populate_open
+from tests.support.fakes import CountingNotifier
 
 PG_URL = os.environ.get("DONDOC_TEST_DATABASE_URL")
 N = 10_000
@@ -34,19 +34,6 @@ pytestmark = [
     pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DONDOC_TEST_DATABASE_URL "
                        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/dondoc_test)"),
 ]
-
-
-class CountingNotifier:
-    """Thread-safe: counts sends per outbox row."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sends: Counter[int] = Counter()
-
-    async def send(self, notification: Notification) -> Delivered:
-        with self.lock:
-            self.sends[notification.outbox_id] += 1
-        return Delivered(message_id=notification.outbox_id)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine
 
-from dondoc.prefect_server import LocalPrefectServer, free_port
+from dondoc.prefect_server import LocalPrefectServer, die_with_parent, free_port
 from engine.db import make_engine, migrate
 from engine.models import Agency, Directive, Person, Role, State
 from engine.policy import Policy
@@ -166,10 +166,11 @@ class Cluster:
         cwd = self.tmp / f"{name}-cwd"  # anywhere: the pull step finds the code on its own
         cwd.mkdir(exist_ok=True)
         out = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
-        self.workers[name] = subprocess.Popen(
+        parent = os.getpid()
+        self.workers[name] = subprocess.Popen(  # killed with this test process, whatever kills it
             ["prefect", "worker", "start", "--pool", "dondoc-process", "--name", name, "--limit", "3"],
             cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=lambda: die_with_parent(parent))
 
     def kill_worker(self, name: str) -> list[int]:
         """SIGKILL a worker and every flow run it started, as when its machine is lost."""

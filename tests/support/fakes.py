@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from engine.notify import Delivered, Notification, PermanentDeliveryError, TransientDeliveryError
@@ -43,3 +46,18 @@ class FixedClock:
     def advance(self, **delta: float) -> dt.datetime:
         self.now += dt.timedelta(**delta)
         return self.now
+
+
+class CountingNotifier:
+    """Counts sends per outbox row, safely from several threads; each send may take real time (the
+    per-chat pace of Telegram) so a delivery pass can outlive its lease."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds, self.lock, self.sends = seconds, threading.Lock(), Counter[int]()
+
+    async def send(self, notification: Notification) -> Delivered:
+        if self.seconds:
+            await asyncio.sleep(self.seconds)
+        with self.lock:
+            self.sends[notification.outbox_id] += 1
+        return Delivered(message_id=notification.outbox_id)
