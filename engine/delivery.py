@@ -348,7 +348,9 @@ async def _send_one(session: Session, notifier: Notifier, row: Outbox, person: P
                 report.failed += 1
             return failing
         first = report._error(kind, error)
-        log.log(logging.WARNING if first else logging.DEBUG, "outbox row %s: %s", row.id, error)
+        # Once per kind and pass; a transient failure is routine (it is retried), a permanent one is not.
+        level = logging.DEBUG if not first else logging.WARNING if exc.permanent else logging.INFO
+        log.log(level, "outbox row %s: %s", row.id, error)
         if exc.permanent:
             _permanent(session, row, person, at, error, policy, calendar)
             report.failed += 1
