@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     web_port: int = Field(8080, description="Port the web app binds; 0 picks a free one")
     web_base_url: str | None = Field(None, description="Public address in login links; default http://HOST:PORT")
     web_enabled: bool = Field(True, description="Serve the web app inside dondoc run")
+    # Limits on one notice file (engine.ingest.limits.Limits mirrors these defaults)
+    ingest_max_file_mb: float = Field(20, gt=0, description="Largest notice file accepted, in MB")
+    ingest_max_unpacked_mb: float = Field(300, gt=0, description="Decompressed DOCX parts / PDF streams, in MB")
+    ingest_max_pages: int = Field(200, gt=0, description="Most pages in a PDF or multi-page image")
+    ingest_max_paragraphs: int = Field(20_000, gt=0, description="Most paragraphs in a Word file")
+    ingest_max_table_cells: int = Field(50_000, gt=0, description="Most table cells in a Word file")
+    ingest_max_chars: int = Field(2_000_000, gt=0, description="Most characters of text in one notice")
+    ingest_max_seconds: float = Field(120, gt=0, description="Wall time to read and extract one file, before OCR")
+    ingest_ocr_page_seconds: float = Field(10, gt=0, description="More wall time for each page read by OCR")
+    ingest_max_memory_mb: int = Field(1024, gt=0, description="Memory of the worker reading one file, in MB")
 
     @field_validator("timezone")
     @classmethod

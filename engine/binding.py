@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from engine.db import begin_write
 from engine.errors import DondocError
 from engine.models import BindingCode, BindingGuard, Person
-from engine.outbox import enqueue
+from engine.outbox import enqueue, release_held
 from engine.people import get_person, office_people
 from engine.timeutil import local
 
@@ -80,6 +80,7 @@ def redeem(session: Session, code: str, chat_id: int, now: dt.datetime) -> Perso
         person.telegram_chat_id = chat_id
         person.reachable = True
         session.add(person)
+        release_held(session, person.id, now)  # type: ignore[arg-type]  # what waited for this chat goes out
         session.commit()
         return person
     except BaseException:

@@ -9,11 +9,12 @@ from sqlmodel import Session, col, select
 
 from engine.db import begin_write
 from engine.errors import InvalidInput, NotFound
+from engine.labels import AGENCY_KIND_LABELS
 from engine.models import OPEN_STATES, Agency, Directive, Person, Role, State
 from engine.search import fold
 from engine.text import clean_name, name_key
 
-AGENCY_KINDS = ("so", "ban", "huyen", "office", "leader", "other")
+AGENCY_KINDS = tuple(AGENCY_KIND_LABELS)
 _UNFINISHED = (State.draft, *OPEN_STATES)
 
 

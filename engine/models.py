@@ -140,6 +140,10 @@ class Notice(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""),
                       description="The notice's text as read (the directives quote it)")
     created_at: dt.datetime = _utc_col(nullable=False)
+    ocr: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="Set when the text came from OCR: engine, dpi, mean confidence per page",
+    )
 
 
 class Directive(SQLModel, table=True):
@@ -150,7 +154,8 @@ class Directive(SQLModel, table=True):
         # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
         Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
         # The web's overview (buckets per agency and notice), lists in deadline order, watch lists by state.
-        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at"),
+        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at",
+              "assigned_at", "acknowledged_at"),
         Index("ix_directive_deadline", "deadline", "id"),
         Index("ix_directive_state", "state", "deadline"),
     )
@@ -207,6 +212,7 @@ class OutboxStatus(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    held = "held"  # the recipient has not bound Telegram yet: released when they do (engine.outbox)
 
 
 class Outbox(SQLModel, table=True):
@@ -224,6 +230,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     not_before: dt.datetime = _utc_col(nullable=False)
     claimed_at: dt.datetime | None = _utc_col()
+    claim_token: str | None = Field(default=None, description="Who holds the claim: host:pid:random")
+    lease_until: dt.datetime | None = _utc_col()  # a `sending` row is claimable again after this
     sent_at: dt.datetime | None = _utc_col()
     last_error: str | None = None
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

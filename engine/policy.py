@@ -52,7 +52,11 @@ class Policy(BaseModel):
     max_attempts: int = Field(8, ge=1, description="Delivery tries before a message is marked failed")
     retry_base_seconds: float = Field(30, gt=0, description="First retry delay; doubles on each try")
     retry_max_seconds: float = Field(3600, gt=0, description="Longest retry delay")
-    claim_lease_seconds: float = Field(300, gt=0, description="After this, a claimed unsent row is retried")
+    claim_lease_seconds: float = Field(30, gt=0, description="A claim lasts this long unless renewed while "
+                                       "sending; after it, a claimed unsent row is claimable again")
+    claim_batch: int = Field(100, ge=1, description="Most rows one delivery claim takes")
+    hold_unbound_hours: float = Field(168, ge=0, description="Hold messages to a person without a bound Telegram "
+                                      "chat this long, then give up and tell the office")
     extra_days_off: tuple[dt.date, ...] = Field((), description="Announced extra days off")
     extra_working_days: tuple[dt.date, ...] = Field((), description="Announced make-up working days")
 

@@ -45,7 +45,7 @@ class DirectiveFilter:
         return replace(self, scope_agency_id=person.agency_id, scope_person_id=person.id)
 
 
-def _start_of_local_day(day: dt.date, tz: str = LOCAL_TZ) -> dt.datetime:
+def _start_of_local_day(day: dt.date, tz: str | None = None) -> dt.datetime:
     return utc(dt.datetime(day.year, day.month, day.day, tzinfo=zone(tz)))
 
 
@@ -61,10 +61,11 @@ def conditions(f: DirectiveFilter, now: dt.datetime, calendar: WorkCalendar | No
         try:
             where.append(col(Directive.state) == State(f.state))
         except ValueError:
-            raise InvalidInput(f"Trạng thái “{f.state}” không tồn tại.") from None
+            raise InvalidInput(f"Trạng thái “{f.state}” không tồn tại (một trong: "
+                               f"{', '.join(s.value for s in State)}).") from None
     if f.bucket:
         if f.bucket not in LIST_BUCKETS:
-            raise InvalidInput(f"Nhóm “{f.bucket}” không tồn tại.")
+            raise InvalidInput(f"Nhóm “{f.bucket}” không tồn tại (một trong: {', '.join(LIST_BUCKETS)}).")
         exprs = bucket_expressions(now, due_soon_limit(now, calendar or WorkCalendar()))
         where += [col(Directive.state).in_(COUNTED), exprs[f.bucket]]
     if f.agency_id is not None:

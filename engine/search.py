@@ -19,8 +19,12 @@ def fold(text: str) -> str:
 
 
 def terms(query: str) -> list[str]:
-    """The folded words of a query; each must occur in the search key."""
-    return [t for t in fold(query).split(" ") if t]
+    """What must occur in the search key: the folded query as one phrase, or several phrases split by commas.
+
+    Vietnamese words are syllables ("so", "tai", "chinh" occur everywhere), so the words of a phrase must
+    stand together: "so tai chinh" finds "Sở Tài chính", not a task that says "tại" and "hoàn chỉnh".
+    """
+    return [p for p in (fold(part) for part in query.split(",")) if p]
 
 
 def search_key(directive: Any) -> str:

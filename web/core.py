@@ -22,25 +22,21 @@ from engine.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from engine.labels import (
+    BUCKET_LABELS,
+    DEADLINE_KIND_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    flag_label,
+    label,
+)
 from engine.models import Person
 from engine.people import OFFICE_ROLES
-from engine.stats import BUCKET_LABELS
 from engine.timeutil import local
 from notifiers.vi import nfc, state_phrase, weekday
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-
-ROLE_LABELS = {"office": "Chuyên viên Văn phòng", "supervisor": "Lãnh đạo UBND tỉnh",
-               "leader": "Lãnh đạo cơ quan", "focal": "Đầu mối cơ quan"}
-STATE_LABELS = {"draft": "Dự thảo", "assigned": "Đã giao, chưa nhận", "in_progress": "Đang thực hiện",
-                "reported": "Đã báo cáo, chờ duyệt", "overdue": "Quá hạn", "done": "Hoàn thành",
-                "cancelled": "Đã hủy"}
-KIND_LABELS = {"date": "ngày cụ thể", "month": "tháng", "quarter": "quý", "half_year": "6 tháng", "year": "năm",
-               "working_days": "ngày làm việc", "event_date": "theo sự kiện", "event_month": "theo sự kiện",
-               "before_event": "trước sự kiện", "after_event": "sau sự kiện", "recurring": "định kỳ",
-               "none": "không thời hạn"}
-
 
 class NeedLogin(Exception):
     """No (live) session: the person is sent to the login page."""
@@ -154,19 +150,6 @@ def fmt_long_day(value: dt.datetime | dt.date | None) -> str:
     return nfc(f"{weekday(value)}, {fmt_day(value)}")
 
 
-FLAG_LABELS = {"implicit_lead": "chủ trì suy ra", "inherited_lead": "chủ trì theo đề mục",
-               "unresolved_lead": "chủ trì chưa có trong danh bạ", "collective_lead": "chủ trì chung",
-               "multi_lead": "nhiều đơn vị chủ trì", "needs_date": "cần ngày cụ thể",
-               "before_notice_date": "hạn trước ngày thông báo", "split_from_multi_lead": "tách từ câu giao chung"}
-
-
-def flag_label(flag: str) -> str:
-    """A review flag as the office reads it ("split_from_multi_lead:3" → "tách từ câu giao chung (3)")."""
-    name, _, n = flag.partition(":")
-    label = FLAG_LABELS.get(name, name.replace("_", " "))
-    return f"{label} ({n})" if n else label
-
-
 def notice_label(notice: object) -> str:
     """A notice in a few words: its number, else its date."""
     number, date = getattr(notice, "number", None), getattr(notice, "date", None)
@@ -176,9 +159,9 @@ def notice_label(notice: object) -> str:
 
 
 templates.env.filters.update(
-    day=fmt_day, time=fmt_time, longday=fmt_long_day, state=lambda s: STATE_LABELS.get(str(s), str(s)),
-    state_phrase=lambda s: state_phrase(str(s)), bucket=lambda b: BUCKET_LABELS.get(b or "", ""),
-    role=lambda r: ROLE_LABELS.get(str(r), str(r)), kind=lambda k: KIND_LABELS.get(k or "none", k or ""),
+    day=fmt_day, time=fmt_time, longday=fmt_long_day, state=lambda s: label(STATE_LABELS, str(s)),
+    state_phrase=lambda s: state_phrase(str(s)), bucket=lambda b: label(BUCKET_LABELS, b) if b else "",
+    role=lambda r: label(ROLE_LABELS, str(r)), kind=lambda k: label(DEADLINE_KIND_LABELS, k or "none"),
     num=lambda n: f"{n:,}".replace(",", "."), flag=flag_label, notice_label=notice_label,
 )
 templates.env.globals.update(STATE_LABELS=STATE_LABELS, BUCKET_LABELS=BUCKET_LABELS, ROLE_LABELS=ROLE_LABELS)

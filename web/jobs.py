@@ -19,6 +19,7 @@ log = logging.getLogger("dondoc.web.upload")
 
 ALLOWED = (".txt", ".docx", ".pdf")
 MAX_BYTES = 25 * 1024 * 1024
+KEEP = 100  # finished jobs remembered, for pages still polling them
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
 
 
@@ -73,6 +74,8 @@ class UploadJobs:
         job = Job(id=secrets.token_urlsafe(12), person_id=person_id, filename=name)
         with self.lock:
             self.jobs[job.id] = job
+            for old in [j.id for j in self.jobs.values() if j.finished][:-KEEP]:  # oldest first (insertion order)
+                del self.jobs[old]
         self.pool.submit(self._run, job, path)
         return job
 
@@ -80,9 +83,11 @@ class UploadJobs:
         with self.lock:
             return self.jobs.get(job_id)
 
-    def _progress(self, job: Job, done: int, total: int) -> None:
+    def _progress(self, job: Job, done: int, total: int, how: str = "text") -> None:
+        """The reader's per-page progress (`how` is "text" or "ocr"), shown by the polling page."""
         job.done_pages, job.total_pages = done, total
-        job.stage = f"Đang đọc trang {done}/{total}" if total else "Đang đọc tệp"
+        verb = "Đang nhận dạng chữ (OCR)" if how == "ocr" else "Đang đọc"
+        job.stage = f"{verb} trang {done}/{total}" if total else "Đang đọc tệp"
 
     def _run(self, job: Job, path: Path) -> None:
         from engine.ingest.service import ingest_file

@@ -36,11 +36,15 @@ class _LazyConsole:
         self._console: Any = None
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def real(self) -> Any:
+        """The rich Console itself, for rich objects that take one (progress bars, live displays)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
 
     def reset(self) -> None:
         self._console = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,36 +79,33 @@ def list_directives(
                                                              "overdue, done, cancelled"),
     agency: str | None = typer.Option(None, "--agency", help="Đơn vị chủ trì: mã, tên hoặc tên khác"),
     bucket: str | None = typer.Option(None, "--bucket", help="Tình hình thực hiện: done_on_time, done_late, "
-                                                             "open_in_time, open_overdue, no_deadline"),
+                                                             "open_in_time, open_overdue, no_deadline, due_soon"),
     notice: int | None = typer.Option(None, "--notice", help="Mã số thông báo (xem: dondoc notices list)"),
+    search: str = typer.Option("", "--search", "-q", help="Từ cần tìm, không phân biệt dấu và chữ hoa"),
     fmt: str = format_option(),
 ) -> None:
-    """List directives."""
+    """List directives (the web's filters: engine.queries)."""
     from sqlmodel import col, select
 
     from engine.labels import BUCKET_LABELS, STATE_LABELS
-    from engine.models import Directive, State
+    from engine.models import Directive
     from engine.notices import get_notice
     from engine.people import find_agency
-    from engine.stats import BUCKETS
+    from engine.queries import LIST_BUCKETS, DirectiveFilter, conditions
 
     check_format(fmt)
     wanted_state = _choice(state_, STATE_LABELS, "trạng thái")
-    wanted_bucket = _choice(bucket, {b: BUCKET_LABELS[b] for b in BUCKETS}, "nhóm")
+    wanted_bucket = _choice(bucket, {b: BUCKET_LABELS[b] for b in LIST_BUCKETS}, "nhóm")
     app = state.get_app()
     now = app.now()
     with app.session() as session:
-        stmt = select(Directive).order_by(col(Directive.id))
-        if wanted_state:
-            stmt = stmt.where(Directive.state == State(wanted_state))
-        if agency:
-            stmt = stmt.where(Directive.lead_agency_id == find_agency(session, agency).id)
-        if notice is not None:
-            stmt = stmt.where(Directive.notice_id == get_notice(session, notice).id)
+        agency_id = find_agency(session, agency).id if agency else None
+        notice_id = get_notice(session, notice).id if notice is not None else None
+        f = DirectiveFilter(state=wanted_state, bucket=wanted_bucket, agency_id=agency_id, notice_id=notice_id,
+                            q=search)
+        stmt = select(Directive).where(*conditions(f, now, app.calendar)).order_by(col(Directive.id))
         notices = _notices(session)
         rows = [directive_row(d, notices.get(d.notice_id), now) for d in session.exec(stmt).all()]
-    if wanted_bucket:
-        rows = [r for r in rows if r["bucket"] == wanted_bucket]
     emit(rows, LIST_COLUMNS, fmt, title=f"Nhiệm vụ ({len(rows)})", table_rows=[table_row(r) for r in rows])
 
 
@@ -233,16 +228,17 @@ def report(directive_id: int = ID, person: str = AS,
 
 
 def _store_attachment(file: Path) -> dict[str, Any]:
+    import mimetypes
+
     from engine.errors import InvalidInput
+    from engine.report_files import store_report_file
 
     if not file.is_file():
         raise InvalidInput(f"{file}: không tìm thấy tệp")
-    data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    target = state.get_app().settings.data_dir / "reports" / f"{digest}{file.suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    return {"name": file.name, "sha256": digest, "size": len(data), "path": str(target)}
+    app = state.get_app()  # in the database, where the bot, the web app and every host read report files
+    with app.session() as session:
+        return store_report_file(session, file.read_bytes(), name=file.name,
+                                 mime_type=mimetypes.guess_type(file.name)[0], now=app.now())
 
 
 def accept(directive_id: int = ID, person: str = AS,

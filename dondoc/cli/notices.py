@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,42 +15,86 @@ from dondoc.cli.context import (
     DATE_HELP,
     check_format,
     emit,
+    err_console,
     format_option,
     local_day,
     local_time,
     parse_time,
-    progress,
     say,
     state,
 )
 from dondoc.cli.directives import directive_row, load_directive, show_directive, table_row, warn_unreached
 
 if TYPE_CHECKING:
+    from engine.ingest.readers import OcrMode, Progress
     from engine.ingest.service import IngestReport
 
-FILE = typer.Argument(..., help="Tệp thông báo: .txt, .docx hoặc .pdf")
+FILE = typer.Argument(..., help="Tệp thông báo: .txt, .docx, .pdf hoặc ảnh bản quét (.png, .jpg, .tif)")
+OCR = typer.Option("auto", "--ocr", help="Đọc bản quét bằng OCR: auto (trang không có lớp chữ hoặc lớp chữ lỗi), "
+                   "always (mọi trang), never (không OCR)")
 NOTICE_ID = typer.Argument(..., help="Mã số thông báo (cột ID của dondoc notices list)")
 
 
-def extract(file: Path = FILE, fmt: str = format_option()) -> None:
+@contextmanager
+def page_progress(name: str) -> Iterator[Progress]:
+    """Progress per page: a bar on a terminal, one line per OCR page otherwise (logs, pipes)."""
+    if err_console.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+
+        with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                 console=err_console.real(), transient=True) as bar:
+            task = bar.add_task(f"Đọc {name}", total=None)
+
+            def update(done: int, total: int, how: str) -> None:
+                label = "OCR" if how == "ocr" else "lớp chữ"
+                bar.update(task, completed=done, total=total, description=f"Đọc {name} ({label})")
+
+            yield update
+        return
+
+    def log(done: int, total: int, how: str) -> None:
+        if how == "ocr":
+            err_console.print(f"{name}: đã đọc trang {done}/{total} bằng OCR", markup=False)
+
+    yield log
+
+
+def _ocr_mode(value: str) -> OcrMode:
+    from engine.errors import InvalidInput
+    from engine.ingest.readers import OCR_MODES
+
+    if value not in OCR_MODES:
+        raise InvalidInput(f"--ocr phải là auto, always hoặc never (không phải '{value}')")
+    return value  # type: ignore[return-value]
+
+
+def extract(file: Path = FILE, fmt: str = format_option(), ocr: str = OCR) -> None:
     """Extract directives from a notice without touching the database (leads resolved on the directory file)."""
     from config.settings import Settings
     from engine.directory import read_directory
-    from engine.ingest import extract_file
     from engine.ingest.agencies import AgencyDirectory
+    from engine.ingest.budget import read_and_extract
+    from engine.ingest.limits import Limits
+    from engine.ingest.ocr import scan_note
     from engine.labels import DEADLINE_KIND_LABELS, label
     from engine.timeutil import local_date
 
     check_format(fmt)
-    directory = AgencyDirectory(read_directory(Settings().agencies_file))
-    with progress(f"Đang đọc {file.name}"):
-        result = extract_file(file, directory=directory, today=local_date(state.get_clock()())).to_json()
+    settings = Settings()
+    directory = AgencyDirectory(read_directory(settings.agencies_file))
+    with page_progress(file.name) as step:
+        result = read_and_extract(file, directory=directory, today=local_date(state.get_clock()()),
+                                  ocr=_ocr_mode(ocr), limits=Limits.from_settings(settings),
+                                  progress=step).to_json()
     if fmt == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     doc = result["document"]
     say(f"{doc.get('title') or file.name} · số {doc.get('number') or '—'} · "
         f"ngày {local_day(doc.get('date')) or '—'} · {doc.get('issuer') or ''}")
+    if note := scan_note(result.get("ocr")):
+        say(note, style="yellow")
     rows = [{**d, "deadline": local_day(d.get("deadline")), "deadline_kind": label(DEADLINE_KIND_LABELS,
                                                                                   d.get("deadline_kind"))}
             for d in result["directives"]]
@@ -77,9 +123,11 @@ def ingest(
     assign_all: bool = typer.Option(False, "--assign", help="Giao luôn mọi nhiệm vụ đã xác định được chủ trì"),
     person: str | None = typer.Option(None, "--as", help=f"{AS_HELP} (bắt buộc khi có --assign)"),
     force: bool = typer.Option(False, "--force", help="Vẫn lưu dù thông báo này đã được nhập trước đó"),
+    ocr: str = OCR,
 ) -> None:
     """Store a notice and its directives as drafts for review."""
     from engine.errors import InvalidInput
+    from engine.ingest.limits import Limits
     from engine.ingest.service import ingest_file
     from engine.notices import describe, get_notice
     from engine.people import find_person
@@ -89,8 +137,9 @@ def ingest(
         actor_id = find_person(session, person).id if person else None
         if assign_all and actor_id is None:
             raise InvalidInput("--assign cần ghi người giao: --as TÊN_CHUYÊN_VIÊN.")
-        with progress(f"Đang đọc và trích xuất {file.name}"):
-            report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force)
+        with page_progress(file.name) as step:
+            report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force,
+                                 ocr=_ocr_mode(ocr), limits=Limits.from_settings(app.settings), progress=step)
         first = None if report.created else describe(get_notice(session, report.notice_id))
     if first is not None and not assign_all:
         raise InvalidInput(f"Thông báo này đã được nhập: {first}. Không lưu lại lần nữa; "
@@ -235,7 +284,8 @@ def review(
 def _list_drafts(notice: int | None, fmt: str) -> None:
     from sqlmodel import col, select
 
-    from engine.models import Directive, State
+    from engine.ingest.ocr import scan_note
+    from engine.models import Directive, Notice, State
     from engine.notices import get_notice
 
     check_format(fmt)
@@ -244,10 +294,11 @@ def _list_drafts(notice: int | None, fmt: str) -> None:
         stmt = select(Directive).where(Directive.state == State.draft).order_by(col(Directive.id))
         if notice is not None:
             stmt = stmt.where(Directive.notice_id == get_notice(session, notice).id)
+        scans = dict(session.exec(select(Notice.id, Notice.ocr).where(col(Notice.ocr).is_not(None))).all())
         rows = []
         for d in session.exec(stmt).all():
             row = directive_row(d, None, app.now())
-            row["uncertain"] = _uncertain(d)
+            row["uncertain"] = "; ".join(filter(None, [scan_note(scans.get(d.notice_id)), _uncertain(d)]))
             row["confidence"] = round(d.confidence, 2)
             rows.append(row)
     shown = [{**table_row(r), "confidence": f"{r['confidence']:.0%}"} for r in rows]

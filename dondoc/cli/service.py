@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from dondoc.cli.context import DATE_HELP, check_format, console, emit, format_option, local_time, parse_time, say, state
+
+if TYPE_CHECKING:
+    from engine.delivery import DeliveryReport
 
 NOW = typer.Option(None, "--now", help=f"Làm như thể lúc này là thời điểm đó. {DATE_HELP}")
 
@@ -26,17 +33,60 @@ def sweep_cmd(now: str | None = NOW) -> None:
     say(f"Sweep: {report}")
 
 
-def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit", help="Số tin tối đa")) -> None:
+def deliver_cmd(now: str | None = NOW,
+                limit: int = typer.Option(1000, "--limit", help="Gửi nhiều nhất ngần này tin")) -> None:
     """Send due notifications through the configured notifier."""
     import asyncio
 
     from engine.delivery import deliver
+    from engine.errors import DondocError
 
     app = state.get_app()
-    with app.session() as session:
+    with app.session() as session, _quiet_delivery_log():
         report = asyncio.run(deliver(session, app.notifier, _now(now), limit=limit,
                                      policy=app.policy, calendar=app.calendar))
-    say(f"Deliver: {report}")
+    for line in delivery_lines(report):
+        console.print(line, soft_wrap=True)
+    if report.sent == 0 and report.errors:
+        raise DondocError("không gửi được tin nào; kiểm tra kết nối tới Bot API (DONDOC_TELEGRAM_API_URL) "
+                          "và token, rồi chạy lại `dondoc deliver`")
+
+
+@contextlib.contextmanager
+def _quiet_delivery_log() -> Iterator[None]:
+    """The summary below says what failed; the per-kind log lines (and tracebacks) only with DONDOC_DEBUG."""
+    import logging
+
+    logger = logging.getLogger("engine.delivery")
+    previous = logger.level
+    if not os.environ.get("DONDOC_DEBUG"):
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def delivery_lines(report: DeliveryReport) -> list[str]:
+    """A delivery pass in Vietnamese: the summary, then one line per kind of failure."""
+    if not report.claimed:
+        return ["Gửi thông báo: không có tin nào đến hạn gửi."]
+    parts = [f"đã gửi {report.sent}/{report.claimed} tin"]
+    for count, text in ((report.retried, "tin sẽ thử lại"), (report.failed, "tin không gửi được"),
+                        (report.held, "tin chờ người nhận liên kết Telegram"),
+                        (report.deferred, "tin để lượt sau" if report.interrupted else "tin hoãn đến giờ được gửi"),
+                        (report.superseded, "nhắc nhở cũ gộp vào nhắc nhở mới nhất"),
+                        (report.skipped, "tin bỏ qua vì không còn phù hợp"),
+                        (report.lost, "tin đã chuyển cho tiến trình gửi khác")):
+        if count:
+            parts.append(f"{count} {text}")
+    lines = ["Gửi thông báo: " + "; ".join(parts) + "."]
+    for kind, count in report.errors.items():
+        lines.append(f"  • Lỗi {kind}: {count} tin — {report.examples.get(kind, '')}")
+    if report.interrupted:
+        lines.append(f"  • Dừng lượt gửi sau nhiều lần lỗi {report.interrupted} liên tiếp: máy chủ gửi tin "
+                     "có thể không truy cập được; các tin còn lại sẽ được gửi ở lượt sau.")
+    return lines
 
 
 def outbox_list(

@@ -48,10 +48,11 @@ def invite(person: str = typer.Argument(..., help="Mã số hoặc đúng họ t
     if not 1 <= hours <= MAX_INVITE_HOURS:
         raise InvalidInput(f"--hours phải từ 1 đến {MAX_INVITE_HOURS} giờ (nhận được {hours})")
     app = state.get_app()
+    username = _bot_username()  # first: a rejected token must not leave an unused code behind
     with app.session() as session:
         who = find_person(session, person)
         code = create_code(session, who.id, app.now(), dt.timedelta(hours=hours))  # type: ignore[arg-type]
-    link = f"https://t.me/{_bot_username()}?start={code}"
+    link = f"https://t.me/{username}?start={code}"
     console.print(f"Đường liên kết cho {who.name} (dùng một lần, hiệu lực {hours} giờ):")
     console.print(link, soft_wrap=True)
 

@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 from engine.commands import add_draft, assign
 from engine.errors import DondocError, ExtractionError
 from engine.ingest.agencies import AgencyDirectory
+from engine.ingest.limits import Limits, check_file_size
+from engine.ingest.readers import OcrMode, Progress
 from engine.models import Agency, Directive, Notice, Person, State
 from engine.notices import content_hash, find_same_notice
 from engine.timeutil import end_of_local_day, local_date
@@ -91,37 +93,40 @@ def _deadline(item: dict[str, Any]) -> dt.datetime | None:
 
 def ingest_file(
     session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
-    force: bool = False,
+    force: bool = False, ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
 ) -> IngestReport:
-    """Extract a notice file and store it with its directives as drafts.
+    """Extract a notice file (within the time and memory budget) and store it with its directives as drafts.
 
-    A notice already stored (the same normalised text, or the same number and date) adds nothing:
-    the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
+    A notice already stored (the same file, the same normalised text, or the same number and date) adds
+    nothing: the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
     assigned (a run that died half-way finishes). `force` stores it again regardless.
     """
-    from engine.ingest import extract_text
-    from engine.ingest.readers import read_file
+    from engine.ingest.budget import read_and_extract
 
     path = Path(path)
+    limits = limits or Limits()
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        check_file_size(path, limits)
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as exc:
-        raise ExtractionError(f"{path}: cannot read the file ({exc.strerror})") from exc
+        raise ExtractionError(f"{path.name}: không đọc được tệp ({exc.strerror})") from exc
     previous = None if force else session.exec(select(Notice).where(Notice.source_hash == digest)).first()
-    if previous is None:
-        text = read_file(path)
-        previous = None if force else find_same_notice(session, text_hash=content_hash(text))
-    if previous is None:
-        extraction = extract_text(text, source_name=path.name, directory=directory_from_db(session),
-                                  today=local_date(now)).to_json()
-        doc = extraction["document"]
-        previous = None if force else find_same_notice(session, number=doc.get("number"), date=_date(doc.get("date")))
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
+    read = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
+                            limits=limits, progress=progress)
+    text, extraction = read.text, read.to_json()
+    doc = extraction["document"]
+    if not force:
+        previous = find_same_notice(session, text_hash=content_hash(text), number=doc.get("number"),
+                                    date=_date(doc.get("date")))
     if previous is not None:
         return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now,
+        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extraction.get("ocr"),
     )
     session.add(notice)
     session.flush()

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Webhook:
-    """Webhook mode: Telegram posts to `url`; PTB listens on `listen:port` and checks `secret`."""
+    """Webhook mode: Telegram posts to `url`; our endpoint listens on `listen:port` and checks `secret`."""
 
     url: str
     listen: str = "127.0.0.1"

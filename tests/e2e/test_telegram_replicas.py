@@ -11,9 +11,10 @@ import datetime as dt
 import pytest
 from pydantic import SecretStr
 from sqlmodel import col, select
+from starlette.testclient import TestClient
 
 from config.settings import Settings
-from engine.models import DirectiveEvent, Role
+from engine.models import DirectiveEvent, Person, Role
 from engine.report_files import report_file
 from notifiers.telegram.bot import Webhook
 from tests.support.botapi import FakeBotAPI, free_tcp_port
@@ -21,6 +22,8 @@ from tests.support.cli import CLI
 from tests.support.factory import T0, Factory
 from tests.support.fakes import FixedClock
 from tests.support.telegram import buttons, running_bot, telegram_app
+from tests.web.conftest import Browser, login
+from web.app import create_app
 
 LEAD, OFFICE = 660_000_001, 660_000_002
 HOOK_SECRET = "Kq7-webhook_chung-cho-moi-ban-sao-9Zx"
@@ -74,6 +77,14 @@ def test_a_two_step_input_survives_a_change_of_replica(botapi: FakeBotAPI, setti
         assert [e.type for e in events] == ["Drafted", "Assigned", "ExtensionRequested", "ReportSubmitted"]
         assert events[-2].payload["reason"] == "Chờ ý kiến thẩm định của Sở Kế hoạch và Đầu tư"
         assert report_file(s, events[-1].payload["attachment"]["sha256"]) == REPORT
+        office_member = s.get(Person, office.id)
+    with TestClient(create_app(two)) as client:  # the web app, on whichever host, serves the same file
+        browser = Browser(client)
+        browser.get("/dang-nhap")
+        login(browser, two, office_member)  # type: ignore[arg-type]
+        download = browser.get(f"/nhiem-vu/{d_id}/tep/{events[-1].seq}")
+    assert download.status_code == 200 and download.content == REPORT
+    assert "filename*=utf-8''B%C3%A1o" in download.headers["content-disposition"]
     assert botapi.server_errors == []
     one.engine.dispose()
     two.engine.dispose()

@@ -36,3 +36,25 @@ def test_login_link_from_the_command_line_logs_in_once(
         assert client.post(path, data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
         assert "Tổng quan" in client.get("/").text
     app.engine.dispose()
+
+
+def test_directives_list_searches_like_the_web(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from engine.search import fold
+
+    monkeypatch.setenv("DONDOC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DONDOC_DATABASE_URL", db_url)
+    monkeypatch.setenv("DONDOC_NOW", "2024-04-22T09:00:00+07:00")
+    cli = CLI(capsys, monkeypatch)
+    seed = Path(__file__).resolve().parents[2] / "data" / "corpus" / "dev" / "00_seed_bac-giang-2024-04.txt"
+    assert cli("ingest", str(seed)).code == 0
+    rows = json.loads(cli("directives", "list", "--search", "SO TAI CHINH", "--format", "json").out)
+    def words(r: dict) -> str:
+        return fold(" ".join([r["lead"] or "", r["task"], r["report_to"] or "", *r["coordinators"]]))
+
+    assert rows and all("so tai chinh" in words(r) for r in rows)
+    everything = json.loads(cli("directives", "list", "--format", "json").out)
+    assert len(everything) > len(rows)

@@ -56,7 +56,7 @@ def test_every_page_renders_for_an_office_member(browser: Browser, web_app: App)
     assert "Chưa xác nhận đã nhận" in board and "Quá hạn nhiều nhất" in board
     notice_page = browser.get(f"/thong-bao/{notice.id}").text
     assert notice_page.count("<mark ") >= 20  # the drafts' quoted text is highlighted in the source
-    assert "chủ trì chung" in notice_page  # review flags in words
+    assert "chủ trì tập thể" in notice_page  # review flags in words
 
 
 def test_without_a_session_every_page_sends_to_the_login_page(browser: Browser, web_app: App) -> None:
@@ -250,8 +250,9 @@ def test_office_actions_on_a_directive_are_engine_commands(browser: Browser, web
     done = browser.post(f"/nhiem-vu/{target.id}/accept", {"note": "Đạt yêu cầu"}).text
     assert "Hoàn thành" in done
     timeline = browser.get(f"/nhiem-vu/{target.id}").text
-    for words in ("Xin gia hạn đến 30/08/2024", "Đồng ý gia hạn đến 30/08/2024", "Đổi thời hạn đến 15/09/2024",
-                  "Trả lại báo cáo để bổ sung", "Bổ sung số liệu quý II", "Chấp nhận báo cáo", office.name):
+    for words in ("Đề nghị hạn mới: 30/08/2024", "Hạn mới: 30/08/2024 (theo đề nghị)",
+                  "Hạn mới: 15/09/2024 (do Văn phòng đặt)", "Trả lại báo cáo", "Lý do: Bổ sung số liệu quý II",
+                  "Xác nhận hoàn thành", office.name):
         assert words in timeline
     with web_app.session() as s:
         final = s.get(Directive, target.id)
@@ -285,7 +286,7 @@ def test_live_updates_answer_no_content_until_something_changes(browser: Browser
         commands.acknowledge(s, target.id, actor_id=person(web_app, Role.leader, "STC").id,  # type: ignore[arg-type]
                              now=web_app.now())
     changed = browser.client.get(f"/nhiem-vu/{target.id}?partial=1&since={target.version}", headers=poll)
-    assert changed.status_code == 200 and "đang thực hiện" in changed.text
+    assert changed.status_code == 200 and "Đang thực hiện" in changed.text
     board = browser.client.get(f"/?partial=1&since={marker}", headers=poll)
     assert board.status_code == 200 and 'id="board"' in board.text
 

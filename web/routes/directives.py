@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
@@ -14,6 +15,7 @@ from engine.lifecycle import allowed_events
 from engine.models import Agency, Directive, Notice, Person
 from engine.people import supervisor_of
 from engine.queries import LIST_BUCKETS, change_marker, directive_events, list_directives
+from engine.report_files import report_file
 from engine.stats import bucket_of
 from web.core import current_person, db, dondoc, explain, is_office, no_change, render
 from web.forms import deadline, directive_filter, filter_query, text
@@ -146,7 +148,12 @@ def attachment(request: Request, directive_id: int, seq: int, session: Session =
     _visible(session, person, directive_id)
     event = next((e for e in directive_events(session, directive_id) if e.seq == seq), None)
     file = (event.payload.get("attachment") or {}) if event else {}
-    reports = (dondoc(request).settings.data_dir / "reports").resolve()
+    stored = report_file(session, str(file.get("sha256") or ""))  # in the database: any host can serve it
+    if stored is not None:
+        name = quote(str(file.get("name") or file["sha256"][:12]))
+        return Response(stored, media_type=file.get("mime_type") or "application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename*=utf-8''{name}"})
+    reports = (dondoc(request).settings.data_dir / "reports").resolve()  # files stored before that
     path = Path(file.get("path") or "").resolve() if file.get("path") else None
     if path is None or not path.is_file() or reports not in path.parents:
         raise NotFound("Không còn tệp đính kèm này.")

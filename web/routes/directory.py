@@ -23,14 +23,13 @@ from engine.directory_admin import (
     save_person,
 )
 from engine.errors import DondocError, NotFound
+from engine.labels import AGENCY_KIND_LABELS
 from engine.models import Agency, Person, Role
 from engine.queries import open_directive_count
 from web.core import db, dondoc, explain, office_person, render
 from web.forms import optional_id, text
 
 router = APIRouter()
-KIND_NAMES = {"so": "Sở, ngành", "ban": "Ban", "huyen": "UBND cấp huyện", "office": "Văn phòng",
-              "leader": "Lãnh đạo tỉnh", "other": "Khác"}
 INVITE_HOURS = 72
 
 
@@ -40,7 +39,7 @@ def _page(request: Request, session: Session, person: Person, status: int = 200,
     counts = {a.id: open_directive_count(session, agency_id=a.id) for a in agencies}
     return render(request, "directory.html", status=status, nav="directory", person=person, agencies=agencies,
                   people=people, counts=counts, agency_by_id={a.id: a for a in agencies},
-                  supervisors=[p for p in people if p.role == Role.supervisor], kinds=KIND_NAMES,
+                  supervisors=[p for p in people if p.role == Role.supervisor], kinds=AGENCY_KIND_LABELS,
                   roles=[r.value for r in Role], **extra)
 
 
@@ -87,7 +86,7 @@ def _edit_agency(request: Request, session: Session, person: Person, agency_id: 
         raise NotFound(f"Không có cơ quan #{agency_id}.")
     supervisors = [p for p in directory_people(session) if p.role == Role.supervisor]
     return render(request, "agency_form.html", status=status, nav="directory", person=person, agency=agency,
-                  supervisors=supervisors, kinds=KIND_NAMES, **extra)
+                  supervisors=supervisors, kinds=AGENCY_KIND_LABELS, **extra)
 
 
 @router.get("/danh-ba/co-quan/{agency_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -49,6 +50,15 @@ def upload_status(request: Request, job_id: str, person: Person = Depends(office
     return render(request, "_upload_job.html", job=job)
 
 
+def readable(text: str) -> str:
+    """The notice's text for reading: one line ending, and no blank line after every line (converted PDFs)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and sum(1 for line in lines if not line.strip()) > 0.4 * len(lines):
+        text = re.sub(r"\n[ \t]*\n(?![ \t]*\n)", "\n", text)
+    return text
+
+
 def lead_choices(session: Session) -> dict[str, Any]:
     """Agencies and named people a draft can be given to."""
     agencies = list(session.exec(select(Agency).order_by(col(Agency.kind), col(Agency.name))).all())
@@ -64,7 +74,7 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     if notice is None:
         raise NotFound(f"Không có thông báo #{notice_id}.")
     directives = notice_directives(session, notice_id)
-    source = notice.text.replace("\r\n", "\n").replace("\r", "\n")
+    source = readable(notice.text)
     parts = segments(source, [(d.id, d.task) for d in directives]) if source else []  # type: ignore[misc]
     quoted = {i for p in parts for i in p.directive_ids}
     flash = request.session.pop("flash", None)

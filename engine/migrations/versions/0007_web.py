@@ -36,7 +36,8 @@ def upgrade() -> None:
                                       server_default=""))
     with op.batch_alter_table("directive", schema=None) as batch_op:
         batch_op.create_index("ix_directive_board", ["lead_agency_id", "notice_id", "state", "deadline",
-                                                     "reported_at", "done_at"], unique=False)
+                                                     "reported_at", "done_at", "assigned_at", "acknowledged_at"],
+                              unique=False)
         batch_op.create_index("ix_directive_deadline", ["deadline", "id"], unique=False)
         batch_op.create_index("ix_directive_state", ["state", "deadline"], unique=False)
     with op.batch_alter_table("person", schema=None) as batch_op:
