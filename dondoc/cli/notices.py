@@ -284,7 +284,6 @@ def review(
 def _list_drafts(notice: int | None, fmt: str) -> None:
     from sqlmodel import col, select
 
-    from engine.ingest.ocr import scan_note
     from engine.models import Directive, Notice, State
     from engine.notices import get_notice
 
@@ -295,10 +294,13 @@ def _list_drafts(notice: int | None, fmt: str) -> None:
         if notice is not None:
             stmt = stmt.where(Directive.notice_id == get_notice(session, notice).id)
         scans = dict(session.exec(select(Notice.id, Notice.ocr).where(col(Notice.ocr).is_not(None))).all())
+        if scans:  # only notices read from a scan need the OCR module's note
+            from engine.ingest.ocr import scan_note
         rows = []
         for d in session.exec(stmt).all():
             row = directive_row(d, None, app.now())
-            row["uncertain"] = "; ".join(filter(None, [scan_note(scans.get(d.notice_id)), _uncertain(d)]))
+            note = scan_note(scans[d.notice_id]) if d.notice_id in scans else None
+            row["uncertain"] = "; ".join(filter(None, [note, _uncertain(d)]))
             row["confidence"] = round(d.confidence, 2)
             rows.append(row)
     shown = [{**table_row(r), "confidence": f"{r['confidence']:.0%}"} for r in rows]
