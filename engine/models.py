@@ -144,6 +144,8 @@ class Notice(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True),
         description="Set when the text came from OCR: engine, dpi, mean confidence per page",
     )
+    # Clauses the extractor scored as possible directives but did not take: [{ref, text, score}], for review.
+    candidates: list[dict[str, Any]] = _json_col(list)
 
 
 class Directive(SQLModel, table=True):

@@ -234,6 +234,10 @@ def review(
                                                            "đã có chủ trì"),
     notice: int | None = typer.Option(None, "--notice", help="Chỉ các dự thảo của thông báo này"),
     fmt: str = format_option(),
+    candidate: int | None = typer.Option(
+        None, "--candidate", help="Biến đề xuất số K của thông báo --notice thành dự thảo (cần --as)"),
+    show_candidates: bool = typer.Option(
+        False, "--candidates", help="Chỉ liệt kê các đề xuất chưa được nhận (câu có thể là nhiệm vụ)"),
 ) -> None:
     """List drafts with what is uncertain; show, edit or assign one; assign all."""
     from engine import commands
@@ -241,6 +245,12 @@ def review(
     from engine.people import find_agency, find_person
 
     editing = any(v is not None for v in (lead, deadline, task, coordinators))
+    if candidate is not None:
+        _promote(notice, candidate, person)
+        return
+    if show_candidates:
+        _list_candidates(notice, fmt)
+        return
     if directive_id is None and not do_assign:
         _list_drafts(notice, fmt)
         return
@@ -308,6 +318,10 @@ def _list_drafts(notice: int | None, fmt: str) -> None:
     emit(rows, [("id", "ID"), ("notice_id", "Thông báo"), ("ref", "Mục"), ("lead", "Chủ trì"),
                 ("deadline", "Thời hạn"), ("confidence", "Tin cậy"), ("uncertain", "Cần xem lại"),
                 ("task", "Nội dung")], fmt, title=f"Dự thảo chờ duyệt ({len(rows)})", table_rows=shown)
+    if fmt == "table":  # what the extractor did not take, under the drafts of each notice listed
+        listed = {notice} if notice is not None else {r["notice_id"] for r in rows}
+        for notice_id in sorted(n for n in listed if n is not None):
+            _list_candidates(notice_id, fmt, quiet=True)
 
 
 def _assign_all(session: Any, notice: int | None, actor_id: int, now: Any) -> None:
@@ -328,11 +342,77 @@ def _assign_all(session: Any, notice: int | None, actor_id: int, now: Any) -> No
         say(f"  #{did} vẫn là dự thảo: {why}")
 
 
+def train(
+    out: Path | None = typer.Option(None, "--out", help="Thư mục ghi mô hình (mặc định: mô hình đi kèm phần mềm)"),
+) -> None:
+    """Huấn luyện lại mô hình trích xuất nhiệm vụ từ kho văn bản mẫu có chú giải (data/corpus)."""
+    from engine.ingest.model import MODEL_DIR
+    from engine.ingest.training import retrain
+
+    model = retrain(out)
+    meta = model.meta
+    say(f"Đã huấn luyện trên {len(meta['documents'])} văn bản ({meta['clauses']} mệnh đề, "
+                  f"{meta['positives']} nhiệm vụ); mô hình ghi vào {out or MODEL_DIR}.")
+
+
+def _candidate_rows(session: Any, notice_id: int | None) -> list[dict[str, Any]]:
+    """Candidates not yet turned into drafts, numbered from 1 within their notice."""
+    from sqlmodel import col, select
+
+    from engine.models import Notice
+
+    stmt = select(Notice.id, Notice.candidates).order_by(col(Notice.id))
+    if notice_id is not None:
+        stmt = stmt.where(Notice.id == notice_id)
+    return [
+        {"notice_id": nid, "number": k, "ref": c.get("ref") or "", "score": c.get("score"), "text": c.get("text")}
+        for nid, candidates in session.exec(stmt).all()
+        for k, c in enumerate(candidates or [], start=1) if not c.get("directive_id")
+    ]
+
+
+def _list_candidates(notice_id: int | None, fmt: str, *, quiet: bool = False) -> None:
+    """The clauses of a notice (or of all) that may be directives but were not taken."""
+    check_format(fmt)
+    with state.get_app().session() as session:
+        if notice_id is not None:
+            from engine.notices import get_notice
+
+            get_notice(session, notice_id)
+        rows = _candidate_rows(session, notice_id)
+    if quiet and not rows:
+        return
+    where = f" của thông báo #{notice_id}" if notice_id is not None else ""
+    shown = [{**r, "score": f"{r['score']:.0%}" if isinstance(r["score"], int | float) else ""} for r in rows]
+    emit(rows, [("notice_id", "Thông báo"), ("number", "Số"), ("ref", "Mục"), ("score", "Điểm"),
+                ("text", "Câu văn")], fmt,
+         title=f"Đề xuất chưa nhận{where} ({len(rows)}): dondoc review --notice N --candidate K --as …",
+         table_rows=shown)
+
+
+def _promote(notice_id: int | None, number: int, person: str | None) -> None:
+    """Turn candidate `number` (from 1) of a notice into a draft, as an audited Drafted event."""
+    from engine.errors import InvalidInput
+    from engine.ingest.service import promote_candidate
+    from engine.people import find_person
+
+    if notice_id is None or person is None:
+        raise InvalidInput("Cần --notice (mã số thông báo) và --as (chuyên viên Văn phòng) để nhận một đề xuất.")
+    app = state.get_app()
+    with app.session() as session:
+        actor = find_person(session, person)
+        directive_id = promote_candidate(session, notice_id, number - 1, actor_id=actor.id,  # type: ignore[arg-type]
+                                         now=app.now())
+    say(f"Đã tạo dự thảo #{directive_id} từ đề xuất số {number} của thông báo #{notice_id}.")
+
+
 def register(app: typer.Typer) -> None:
     """Attach these commands to the main app."""
     app.command("extract", help="Trích xuất nhiệm vụ từ một thông báo mà không lưu gì (xem trước).")(extract)
     app.command("ingest", help="Nhập thông báo: lưu mọi nhiệm vụ thành dự thảo chờ duyệt (một thông báo chỉ "
                                "nhập một lần).")(ingest)
+    app.command("train", help="Huấn luyện lại mô hình trích xuất từ kho văn bản mẫu có chú giải (data/corpus).")(
+        train)
     app.command("review", help="Duyệt dự thảo: xem những gì cần xem lại, xem một dự thảo, sửa chủ trì, thời hạn, "
                                "nội dung, rồi giao.")(review)
     group = typer.Typer(help="Thông báo kết luận đã nhập.", no_args_is_help=True)
