@@ -353,10 +353,6 @@ def test_unknown_addresses_get_a_vietnamese_page(browser: Browser, web_app: App,
 
 
 def test_a_candidate_not_taken_becomes_a_draft_once(browser: Browser, web_app: App) -> None:
-    from engine.ingest import service
-
-    if not hasattr(service, "promote_candidate") or not hasattr(Notice, "candidates"):
-        pytest.skip("waits for the extraction room's Notice.candidates and promote_candidate (not merged yet)")
     office = person(web_app, Role.office)
     with web_app.session() as s:
         report = ingest_file(s, SEED, web_app.now(), actor_id=office.id)

@@ -79,7 +79,7 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     quoted = {i for p in parts for i in p.directive_ids}
     flash = request.session.pop("flash", None)
     return render(request, "notice.html", nav="notices", person=person, notice=notice, directives=directives,
-                  parts=parts, quoted=quoted, candidates=list(getattr(notice, "candidates", None) or []),
+                  parts=parts, quoted=quoted, candidates=list(notice.candidates or []),
                   flash=flash, drafts=[d for d in directives if d.state == State.draft],
                   ready=[d for d in directives if d.state == State.draft and commands.has_lead(d)],
                   **lead_choices(session))
