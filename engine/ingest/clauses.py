@@ -7,13 +7,12 @@ import re
 from engine.ingest.language import (
     ACTION_START,
     NON_DIRECTIVE_VERB,
+    bodies,
     is_body,
     names_body,
     next_stop,
     noun_before,
     noun_phrase,
-    split_bodies,
-    split_list,
 )
 
 _ABBREV_END = re.compile(r"\b(?:TP|TX|Tp|TS|ThS|PGS|GS|KT|TL|TM|Q|St|Th)\.$")
@@ -33,7 +32,6 @@ _AFTER_INTRO = re.compile(
     r"Sau khi|sau khi|Trường hợp|trường hợp|Ngay sau khi|Trong quá trình|trong quá trình)\b[^;:]{0,150}?,\s*"
 )
 _RELATIVE = re.compile(r"^(?:đến nay\s+)?chưa\b")
-_SHARED_PREFIX = re.compile(r"các\s+(Bộ|Sở|Ban|tỉnh|huyện|thành phố)\s*:\s*")
 _GENERIC_WORDS = frozenset({
     "biết", "nghiêm", "túc", "khẩn", "trương", "tổ", "chức", "triển", "khai", "thực", "hiện", "và", "được", "để",
     "các", "nội", "dung", "trên", "này", "kết", "luận", "thông", "báo", "chỉ", "đạo", "sau", "theo", "dõi", "quy",
@@ -139,15 +137,9 @@ def coordinators(task: str) -> list[str]:
         before = task[:m.start()].rstrip()
         if before and not re.search(r"(?:chủ trì|[,;:])$", before) and not re.search(r"^\W*$", before):
             continue
-        shared = _SHARED_PREFIX.match(task, m.end())
-        if shared:  # "các Bộ: Tài chính, Tư pháp" → Bộ Tài chính, Bộ Tư pháp
-            names, _ = noun_phrase(task, shared.end())
-            head = shared.group(1)[:1].upper() + shared.group(1)[1:]
-            found.extend(f"{head} {n}" for n in split_list(names))
-            continue
         phrase, _ = noun_phrase(task, m.end())
-        if is_body(phrase):
-            found.extend(b for b in split_bodies(phrase) if b not in found)
+        if is_body(phrase):  # "các Bộ: Tài chính, Tư pháp" → Bộ Tài chính, Bộ Tư pháp
+            found.extend(b for b in bodies(phrase) if b not in found)
     return found
 
 

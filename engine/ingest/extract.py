@@ -24,7 +24,7 @@ from engine.deadlines import MAX_YEARS, Deadline, parse_deadline
 from engine.ingest import clauses as readings
 from engine.ingest.agencies import normalize_name
 from engine.ingest.features import MAX_CLAUSE, document_features, is_authority, subject
-from engine.ingest.language import TRIGGER_START, has_verb, is_body, split_bodies
+from engine.ingest.language import TRIGGER_START, bodies, has_verb, is_body
 from engine.ingest.model import CANDIDATE_FLOOR, THRESHOLD, Model, shipped
 from engine.ingest.segments import Clause
 
@@ -134,6 +134,9 @@ def extract_directives(
             and not c.first_in_sentence and _hands_on(c.text)
             and not _same_body(addressee(c.index), current.lead) and addressee(c.index) is not None
         )
+        if current is not None and c.block_index == current_block and _plan_content(c, clauses):
+            current.absorb(c)  # "… theo hướng: Bộ A thẩm định, Bộ B thẩm tra": what the plan says, not who acts
+            continue
         if r.score >= THRESHOLD or hands_on:
             own = addressee(c.index)
             if current is not None and current.ref.split("-")[0] == c.ref and (
@@ -195,6 +198,19 @@ def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | N
         directive.flags.append("implicit_lead")
     _finish(directive, anchor, calendar, MAX_YEARS)
     return directive
+
+
+_PLAN = re.compile(r"(?:theo hướng|như sau|theo phương án|bao gồm|gồm|cụ thể là|với nội dung|trong đó)\s*$", re.I)
+
+
+def _plan_content(clause: Clause, clauses: list[Clause]) -> bool:
+    """The clause follows "… theo hướng:" in its paragraph: content of the plan being ordered."""
+    for prev in reversed(clauses[max(0, clause.index - 4):clause.index]):
+        if prev.block_index != clause.block_index:
+            return False
+        if prev.end == ":":
+            return bool(_PLAN.search(prev.text[-40:]))
+    return False
 
 
 def _hands_on(text: str) -> bool:
@@ -308,7 +324,7 @@ def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None, max_ye
     d.report_to = readings.report_to(d.source)
     d.coordinators = readings.coordinators(d.task)
     if d.lead:
-        d.leads = tuple(split_bodies(d.lead))
+        d.leads = tuple(bodies(d.lead))
         if len(d.leads) > 1:
             d.flags.append("multi_lead")
         if _COLLECTIVE_LEAD.match(d.lead):
