@@ -57,6 +57,7 @@ class Directive:
     implicit_lead: str | None = None  # the addressee inferred when no lead is written ("Kính gửi" of one body)
     score: float = 1.0
     clauses: list[int] = field(default_factory=list, repr=False)
+    frame_text: str = field(default="", repr=False)  # the lead-in or heading the lead was inherited from
     last_end: str = field(default="", repr=False)  # what closed the last clause taken: ";", ":", "." or ""
     _parts: list[str] = field(default_factory=list, repr=False)
     _follow: list[str] = field(default_factory=list, repr=False)
@@ -158,8 +159,9 @@ def extract_directives(
                 task=_task(c, spans.get((c.index, False)) if own else None),
                 source=c.text[:MAX_CLAUSE * 4], score=r.score, clauses=[c.index], last_end=c.end,
             )
-            if how == "inherited":
+            if how == "inherited" and frame_at is not None:
                 directive.flags.append("inherited_lead")
+                directive.frame_text = clauses[frame_at].text[:MAX_CLAUSE]
             elif how == "implicit":
                 directive.flags.append("implicit_lead")
                 directive.implicit_lead = addressees[0] if addressees and len(addressees) == 1 else None
@@ -322,7 +324,8 @@ def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None, max_ye
     d.settle()
     d.deadline = parse_deadline(d.source, anchor, calendar, max_years=max_years)
     d.report_to = readings.report_to(d.source)
-    d.coordinators = readings.coordinators(d.task)
+    # "1. Bộ Tài chính chủ trì, phối hợp với các Bộ …:" hands its coordinators down with its lead.
+    d.coordinators = readings.coordinators(d.task) or readings.coordinators(d.frame_text)
     if d.lead:
         d.leads = tuple(bodies(d.lead))
         if len(d.leads) > 1:

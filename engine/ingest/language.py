@@ -36,7 +36,8 @@ _COLLECTIVE = (
 )
 HEAD = re.compile(
     rf"(?:(?:đồng chí|Đồng chí|đ/c)\s+[A-ZĐÀ-Ỹ]|(?:(?:các|Các|mỗi|Mỗi|từng|Từng)\s+(?:{_COLLECTIVE})\b)"
-    rf"|(?:thủ trưởng|lãnh đạo|người đứng đầu)\s|(?:{_HEADS})\b|đơn vị\b|Công ty\b|cấp trên\b|cấp có thẩm quyền)"
+    rf"|(?:thủ trưởng|lãnh đạo|người đứng đầu)\s|(?:{_HEADS})\b|đơn vị\b|Công ty\b|cấp trên\b|cấp có thẩm quyền|"
+    rf"(?:cơ quan|chính quyền|lực lượng|ngành|địa phương)(?=\s|$|,))"
 )
 # Lower-case verbs and words that end the name of a body ("Sở Tài chính | chủ trì …").
 _VERBS = (
@@ -203,6 +204,11 @@ def split_list(names: str) -> list[str]:
     return out
 
 
+# A bare class noun after "các X," shares its "các": "các cơ quan, đơn vị có liên quan" is one collective.
+_BARE_CLASS = re.compile(r"^(?:đơn vị|cơ quan|địa phương|ngành|sở|ban|tổ chức|cá nhân|doanh nghiệp|lực lượng|"
+                         r"phường|xã|thị xã|thành phố|huyện|quận|đặc khu)(?:\s+(?:có\s+)?liên quan|\s+trực thuộc)?$")
+
+
 def split_bodies(phrase: str) -> list[str]:
     """'A, B và các đơn vị liên quan' → one entry per body; 'UBND các xã, phường' stays whole."""
     pieces = re.split(r"(\s*(?:,|;|\svà\s)\s*)", phrase)
@@ -211,7 +217,7 @@ def split_bodies(phrase: str) -> list[str]:
         part = pieces[i]
         if not part:
             continue
-        if out and not is_body(part):
+        if out and (not is_body(part) or (_BARE_CLASS.match(part) and re.search(r"\b[Cc]ác\s", out[-1]))):
             out[-1] = f"{out[-1]}{pieces[i - 1]}{part}"
         else:
             out.append(part)
