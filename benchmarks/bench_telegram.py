@@ -5,6 +5,8 @@
    per-chat violation.
 2. Button presses: p95 from a press arriving to the state committed and the query answered (goal
    < 50 ms), and to the message edit that follows (it queues behind Telegram's rate limits).
+3. A flood: 1,000 guessed /start codes from one chat while 30 other leaders press a button each; p95
+   from press to reply for the others (goal < 1 s), and how many messages the flooding chat got.
 
 Run: .venv/bin/python -m benchmarks.bench_telegram
 """
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -140,7 +144,52 @@ def press_latency(root: Path) -> None:
         app.engine.dispose()
 
 
+def flood(root: Path, guesses: int = 1000, others: int = 30) -> None:
+    """Other chats' press → reply latency while one chat floods the bot with guessed codes."""
+    with FakeBotAPI() as fake:
+        settings = Settings(data_dir=root / "flood", environment="test", secret="bench-secret")  # type: ignore[arg-type]
+        app = telegram_app(settings, fake, FixedClock(T0))
+        chats = [960_000_000 + i for i in range(others)]
+        with app.session() as s:
+            f = Factory(s)
+            office = f.office()
+            for i, chat in enumerate(chats):
+                agency = f.agency(f"F{i}", f"Sở Thử nghiệm {i}")
+                f.person(f"Giám đốc {i}", Role.leader, agency, telegram_chat_id=chat)
+                f.assigned(agency, office, deadline=dt.date(2024, 6, 28))
+        guesser = 969_999_999
+
+        def guess() -> None:
+            for _ in range(guesses):
+                fake.inject_message(guesser, f"/start {secrets.token_urlsafe(24)}")
+
+        async def run() -> list[float]:
+            latencies = []
+            async with running_bot(app) as application:
+                await application.bot_data["drainer"].drain()
+                await asyncio.sleep(1.1)
+                thread = threading.Thread(target=guess)
+                thread.start()
+                for chat in chats:
+                    [alert] = fake.sent(chat)
+                    pressed = time.time()  # Edit.timestamp is wall-clock time
+                    fake.inject_callback(chat, alert.message_id, buttons(alert)["🔔 Nhắc lại sau"])
+                    edits = await fake.wait_for_async(lambda c=chat: fake.sent(c)[0].edits, timeout=10,
+                                                      interval=0.001)
+                    latencies.append(edits[0].timestamp - pressed)
+                await asyncio.to_thread(thread.join)
+                await fake.wait_for_async(lambda: not fake.pending_updates, timeout=30)
+            return latencies
+
+        latencies = asyncio.run(run())
+        print(f"flood: {guesses} guessed /start from one chat; {len(fake.sent(guesser))} messages sent to it; "
+              f"other chats' press → edit p50 {statistics.median(latencies) * 1000:.0f} ms, "
+              f"p95 {_p95(latencies) * 1000:.0f} ms")
+        app.engine.dispose()
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         delivery_rate(Path(tmp))
         press_latency(Path(tmp))
+        flood(Path(tmp))

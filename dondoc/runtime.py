@@ -66,6 +66,10 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
     scheduler = start_fast_loop(app, fast_interval)
     server = None if os.environ.get("PREFECT_API_URL") else LocalPrefectServer(settings.prefect_home)
     extra = (list(extra_tasks) or bot_tasks(app)) if with_bot else []
+    if settings.web_enabled:
+        from web.server import web_task
+
+        extra = [*extra, web_task]
     tasks = [asyncio.create_task(task(app, stop), name=getattr(task, "__name__", "extra")) for task in extra]
     failure: str | None = None
     try:
@@ -96,7 +100,7 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
             loop.remove_signal_handler(sig)
         log.info("stopped")
     if failure:  # a part of the service died: say so and exit non-zero, after stopping the rest
-        raise DondocError(f"the service stopped because {failure}")
+        raise DondocError(f"Dịch vụ đã dừng vì {failure}")
 
 
 def take_signals(stop: asyncio.Event) -> None:
@@ -131,7 +135,7 @@ async def drain_outbox(app: App) -> None:
     from engine.policy import load_policy
 
     try:
-        policy = load_policy(app.settings.policy_file)  # re-read each pass: an edit applies at once
+        policy = load_policy(app.settings.policy_file, timezone=app.settings.timezone)  # re-read: edits apply
         with app.session() as session:
             report = await deliver(session, app.notifier, app.now(), policy=policy, calendar=app.calendar)
     except Exception:
@@ -226,6 +230,10 @@ def bot_tasks(app: App) -> list[ExtraTask]:
     """The Telegram bot as an extra task when a token is configured, else nothing."""
     if app.settings.telegram_token is None:
         return []
-    from notifiers.telegram_bot import bot_task
+    from dondoc.bootstrap import telegram_notifier
+    from notifiers.telegram.bot import build_application, run_bot
 
-    return [bot_task]
+    async def telegram_bot(app: App, stop_event: asyncio.Event) -> None:
+        await run_bot(build_application(app, telegram_notifier(app)), stop_event)
+
+    return [telegram_bot]

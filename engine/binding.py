@@ -6,13 +6,16 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from engine.db import begin_write
 from engine.errors import DondocError
-from engine.models import BindingCode, Person
-from engine.people import get_person
+from engine.models import BindingCode, BindingGuard, Person
+from engine.outbox import enqueue, release_held
+from engine.people import get_person, office_people
+from engine.timeutil import local
 
 DEFAULT_TTL = dt.timedelta(hours=72)
 CODE_BYTES = 24  # 32 URL-safe characters; Telegram allows 64 in a start parameter
@@ -77,6 +80,7 @@ def redeem(session: Session, code: str, chat_id: int, now: dt.datetime) -> Perso
         person.telegram_chat_id = chat_id
         person.reachable = True
         session.add(person)
+        release_held(session, person.id, now)  # type: ignore[arg-type]  # what waited for this chat goes out
         session.commit()
         return person
     except BaseException:
@@ -102,3 +106,69 @@ def unbind(session: Session, person_id: int) -> int | None:
 def person_by_chat(session: Session, chat_id: int) -> Person | None:
     """The person bound to a chat, if any."""
     return session.exec(select(Person).where(col(Person.telegram_chat_id) == chat_id)).first()
+
+
+# --- Limits on attempts from one chat (someone guessing codes) -------------------------------------------
+
+MAX_FAILURES = 5
+LOCK_FOR = dt.timedelta(minutes=15)
+
+
+class ChatLocked(BindingError):
+    """Too many failed attempts from this chat; it may try again at `until`."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        self.until = until
+        super().__init__(f"Tài khoản Telegram này đã nhập sai mã liên kết quá nhiều lần nên tạm bị khóa đến "
+                         f"{local(until).format('HH:mm DD/MM/YYYY')}. Vui lòng kiểm tra lại đường liên kết "
+                         f"hoặc liên hệ Văn phòng UBND tỉnh.")
+
+
+def redeem_from_chat(session: Session, code: str, chat_id: int, now: dt.datetime, *,
+                     who: str | None = None) -> Person:
+    """`redeem` for a chat that may be guessing: ChatLocked once it failed MAX_FAILURES times within
+    LOCK_FOR (then the office is told, once per lock); `who` names the sender for the office."""
+    guard = session.get(BindingGuard, chat_id, populate_existing=True)
+    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+        session.rollback()
+        raise ChatLocked(guard.locked_until)
+    try:
+        person = redeem(session, code, chat_id, now)
+    except BindingError:
+        _count_failure(session, chat_id, now, who)
+        raise
+    if guard is not None:
+        begin_write(session)
+        session.execute(delete(BindingGuard).where(col(BindingGuard.chat_id) == chat_id))
+        session.commit()
+    return person
+
+
+def _count_failure(session: Session, chat_id: int, now: dt.datetime, who: str | None) -> None:
+    for attempt in range(2):  # two first failures at once on PostgreSQL: the loser updates the winner's row
+        try:
+            begin_write(session)
+            guard = session.get(BindingGuard, chat_id, populate_existing=True, with_for_update=True)
+            if guard is None:
+                guard = BindingGuard(chat_id=chat_id, failures=0, window_start=now)
+            if guard.window_start <= now - LOCK_FOR or (guard.locked_until is not None and guard.locked_until <= now):
+                guard.failures, guard.window_start, guard.locked_until = 0, now, None
+            guard.failures += 1
+            if guard.failures >= MAX_FAILURES and guard.locked_until is None:
+                guard.locked_until = now + LOCK_FOR
+                payload = {"chat_id": chat_id, "who": who, "failures": guard.failures,
+                           "locked_until": guard.locked_until.isoformat()}
+                for office in office_people(session):
+                    enqueue(session, key=f"binding_locked:c{chat_id}:{int(now.timestamp())}:p{office.id}",
+                            kind="binding_locked", person_id=office.id, directive_id=None, payload=payload,
+                            not_before=now, now=now)
+            session.add(guard)
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+            if attempt:
+                raise
+        except BaseException:
+            session.rollback()
+            raise

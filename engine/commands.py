@@ -4,7 +4,7 @@ updates the projection and queues notifications."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,15 +18,24 @@ from sqlmodel import Session, col, select
 
 from engine.calendar import WorkCalendar
 from engine.db import begin_write
-from engine.errors import ConcurrencyConflict, InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
+from engine.errors import (
+    ConcurrencyConflict,
+    DondocError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
 from engine.events import Event
-from engine.lifecycle import transition_for
+from engine.labels import EVENT_LABELS, STATE_LABELS, label
+from engine.lifecycle import Actor, actors_of, transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
 from engine.policy import Policy
-from engine.projection import PROJECTED, apply_event, created_payload
+from engine.projection import PROJECTED, apply_event, created_payload, index
 from engine.schedule import next_check_at, notification_time
+from engine.timeutil import end_of_local_day, local, parse_instant, utc
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ class MarkOverdue:
 class RequestExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime
+    new_deadline: dt.datetime | dt.date  # a date: the end of that local day
     reason: str = ""
 
 
@@ -87,7 +96,7 @@ class RequestExtension:
 class GrantExtension:
     directive_id: int
     actor_id: int
-    new_deadline: dt.datetime | None = None  # None: as requested
+    new_deadline: dt.datetime | dt.date | None = None  # None: as requested; a date: the end of that day
 
 
 @dataclass(frozen=True)
@@ -146,43 +155,73 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
     """The event's payload; validates the command's own input (after the transition and the actor)."""
     match cmd:
         case AssignDirective():
-            if directive.lead_agency_id is None and directive.leader_id is None:
+            if not has_lead(directive):
                 raise InvalidInput(
-                    f"directive {directive.id} has no resolved lead; set one first "
-                    f"(dondoc review {directive.id} --lead …)"
+                    f"Nhiệm vụ #{directive.id} chưa có đơn vị hoặc người chủ trì trong danh bạ; "
+                    "hãy chọn chủ trì trước khi giao."
                 )
             return {}
         case EditDraft(changes=changes):
             bad = set(changes) - EDITABLE
             if bad:
-                raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
-            return {"changes": _jsonable(changes)}
+                raise InvalidInput(f"Không sửa được {', '.join(sorted(bad))}; chỉ sửa được: "
+                                   f"{', '.join(sorted(EDITABLE))}.")
+            if changes.get("deadline") is not None:
+                changes = {**changes, "deadline": typed_deadline(changes["deadline"], now)}
+            return {"changes": _jsonable({k: v for k, v in changes.items() if getattr(directive, k) != v})}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
-                raise InvalidInput("a report needs text or a file")
+                raise InvalidInput("Báo cáo cần có nội dung hoặc tệp đính kèm.")
             return {"text": text, "attachment": attachment}
         case AcceptReport(note=note):
             return {"note": note}
         case ReturnReport(reason=reason) | DenyExtension(reason=reason) | CancelDirective(reason=reason):
             if isinstance(cmd, DenyExtension) and not directive.pending_extension:
-                raise InvalidInput(f"directive {directive.id} has no pending extension request")
+                raise InvalidInput(f"Nhiệm vụ #{directive.id} không có đề nghị gia hạn nào đang chờ.")
             return {"reason": reason}
         case MarkOverdue():
             return {"deadline": _iso(directive.deadline)}
-        case RequestExtension(new_deadline=new, reason=reason):
+        case RequestExtension(new_deadline=typed, reason=reason):
+            new = typed_deadline(typed, now)
             if directive.deadline is not None and new <= directive.deadline:
-                raise InvalidInput("the requested deadline must be later than the current one")
+                current = local(directive.deadline).format("DD/MM/YYYY")
+                raise InvalidInput(f"Hạn đề nghị phải sau hạn hiện tại ({current}).")
             if new <= now:
-                raise InvalidInput("the requested deadline is already past")
+                raise InvalidInput("Hạn đề nghị đã qua; hãy chọn một ngày sau hôm nay.")
             return {"new_deadline": _iso(new), "reason": reason}
-        case GrantExtension(new_deadline=new):
+        case GrantExtension(new_deadline=typed):
             pending = directive.pending_extension
+            new = None if typed is None else typed_deadline(typed, now)
             if new is None:
                 if not pending:
-                    raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
+                    raise InvalidInput(f"Nhiệm vụ #{directive.id} không có đề nghị gia hạn đang chờ; hãy ghi hạn mới.")
                 return {"new_deadline": pending["new_deadline"], "requested": True}
             return {"new_deadline": _iso(new), "requested": bool(pending)}
     return {}
+
+
+def has_lead(directive: Directive) -> bool:
+    """Whether the draft's lead is resolved to the directory (an agency or a person): it can be assigned."""
+    return directive.lead_agency_id is not None or directive.leader_id is not None
+
+
+ACTOR_LABELS = {Actor.office: "Văn phòng UBND tỉnh", Actor.lead: "đơn vị hoặc người chủ trì", Actor.system: "hệ thống"}
+SANE_YEARS = 20  # a typed deadline further than this from today is a typing mistake
+
+
+def typed_deadline(value: dt.datetime | dt.date | str, now: dt.datetime) -> dt.datetime:
+    """A deadline given by a person (CLI, bot, web) as an instant: a date is the end of that local day,
+    text goes through the one typed-date parser; InvalidInput when it is more than 20 years from now."""
+    if isinstance(value, str):
+        moment = parse_instant(value)
+    elif isinstance(value, dt.datetime):
+        moment = utc(value)
+    else:
+        moment = end_of_local_day(value)
+    if abs(moment - now) > dt.timedelta(days=365.25 * SANE_YEARS):
+        raise InvalidInput(f"Thời hạn {local(moment).format('DD/MM/YYYY')} cách hôm nay hơn {SANE_YEARS} năm; "
+                           "kiểm tra lại năm đã nhập.")
+    return moment
 
 
 EDITABLE = {"task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to", "deadline",
@@ -200,7 +239,7 @@ def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
 def _load(session: Session, directive_id: int) -> Directive:
     directive = session.get(Directive, directive_id, populate_existing=True)
     if directive is None:
-        raise NotFound(f"no directive with id {directive_id}")
+        raise NotFound(f"Không có nhiệm vụ #{directive_id}.")
     return directive
 
 
@@ -218,9 +257,9 @@ def _load_with_actor(session: Session, directive_id: int, actor_id: int | None) 
 
 def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     """Run one command in one transaction; raise a DondocError if it is not allowed."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    _aware(now)
     try:
+        begin_write(session)
         outcome = _handle(session, cmd, now)
         session.commit()
         return outcome
@@ -232,23 +271,63 @@ def handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
         raise
 
 
+def handle_all(session: Session, cmds: Sequence[Command], now: dt.datetime) -> list[Outcome]:
+    """Run several commands in one transaction: all of them take effect, or none does.
+
+    A refusal names the directive it stopped at; a concurrent writer makes the whole batch a conflict.
+    """
+    _aware(now)
+    outcomes: list[Outcome] = []
+    current: Command | None = None
+    try:
+        begin_write(session)
+        for current in cmds:
+            outcomes.append(_handle(session, current, now))
+        session.commit()
+        return outcomes
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise ConcurrencyConflict(
+            f"Nhiệm vụ #{current.directive_id if current else '?'} vừa được người khác cập nhật; "
+            "không thay đổi nhiệm vụ nào, hãy xem lại rồi thử lại."
+        ) from exc
+    except DondocError as exc:
+        session.rollback()
+        if current is not None and len(cmds) > 1:
+            exc.args = (f"Nhiệm vụ #{current.directive_id}: {exc} — không thay đổi nhiệm vụ nào.",)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _aware(now: dt.datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+
 def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
-    begin_write(session)
+    """Check and apply one command inside the caller's write transaction (no commit)."""
     actor_id = getattr(cmd, "actor_id", None)
     directive, person = _load_with_actor(session, cmd.directive_id, actor_id)
     event_type = EVENT_OF[type(cmd)]
+    # The actor first: "no change" or "not in this state" would tell a stranger about the directive.
+    kinds, needed = actor_kinds(person, directive), actors_of(event_type)
+    if not kinds & needed:
+        who = person.name if person else "Hệ thống"
+        need = " hoặc ".join(sorted(ACTOR_LABELS[a] for a in needed))
+        raise PermissionDenied(f"{who} không có quyền “{label(EVENT_LABELS, event_type).lower()}” nhiệm vụ "
+                               f"#{directive.id} (việc này của {need}).")
     try:
-        transition = transition_for(directive.state, event_type)
+        transition_for(directive.state, event_type)
     except TransitionNotAllowed:
         if _already_holds(directive, event_type):
             return Outcome(directive, None, noop=True)
         raise
-    kinds = actor_kinds(person, directive)
-    if not kinds & transition.actors:
-        who = person.name if person else "system"
-        need = " or ".join(sorted(a.value for a in transition.actors))
-        raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
-    return append(session, directive, event_type, _payload(cmd, directive, now), now, actor=person)
+    payload = _payload(cmd, directive, now)
+    if event_type == "DraftEdited" and not payload["changes"]:  # the same value again records nothing
+        return Outcome(directive, None, noop=True)
+    return append(session, directive, event_type, payload, now, actor=person)
 
 
 def append(
@@ -367,8 +446,8 @@ def _after_conflict(session: Session, cmd: Command, exc: Exception) -> Outcome:
     if _already_holds(directive, EVENT_OF[type(cmd)]):
         return Outcome(directive, None, noop=True)
     raise ConcurrencyConflict(
-        f"directive {cmd.directive_id} was changed by someone else at the same time "
-        f"(now '{directive.state.value}', version {directive.version}); look again and retry"
+        f"Nhiệm vụ #{cmd.directive_id} vừa được người khác cập nhật (nay "
+        f"“{label(STATE_LABELS, directive.state.value)}”, phiên bản {directive.version}); hãy xem lại rồi thử lại."
     ) from exc
 
 
@@ -378,6 +457,7 @@ def add_draft(session: Session, directive: Directive, now: dt.datetime, *, actor
     directive.version = 1
     directive.created_at = directive.updated_at = now
     directive.next_check_at = None
+    index(directive)
     session.add(directive)
     session.flush()
     session.add(DirectiveEvent(
@@ -443,6 +523,17 @@ def deny_extension(session: Session, directive_id: int, *, actor_id: int, now: d
 def cancel(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime, reason: str = "") -> Outcome:
     """The office cancels a directive."""
     return handle(session, CancelDirective(directive_id, actor_id, reason), now)
+
+
+def assign_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime) -> list[Outcome]:
+    """Assign several drafts in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [AssignDirective(i, actor_id) for i in dict.fromkeys(directive_ids)], now)
+
+
+def cancel_many(session: Session, directive_ids: Iterable[int], *, actor_id: int, now: dt.datetime,
+                reason: str = "") -> list[Outcome]:
+    """Cancel several directives in one transaction: all or none (repeated ids count once)."""
+    return handle_all(session, [CancelDirective(i, actor_id, reason) for i in dict.fromkeys(directive_ids)], now)
 
 
 def edit_draft(session: Session, directive_id: int, *, actor_id: int, now: dt.datetime,

@@ -6,15 +6,24 @@ import datetime as dt
 
 from engine.deadlines import parse_deadline
 from engine.errors import InvalidInput
-from engine.timeutil import LOCAL_TZ, end_of_local_day, local_date
+from engine.timeutil import end_of_local_day, local, local_date, parse_instant
 
 USABLE_KINDS = {"date", "month", "quarter", "half_year", "year", "event_date", "event_month"}
 
 
-def parse_requested_deadline(text: str, now: dt.datetime, tz: str = LOCAL_TZ) -> dt.datetime:
+def parse_requested_deadline(text: str, now: dt.datetime, tz: str | None = None) -> dt.datetime:
     """The end of the local day the text names, on or after today; InvalidInput if it names none."""
     text = " ".join(text.split())
     today = local_date(now, tz)
+    try:  # an exact date or date-time (30/06/2024, 2024-06-30 14:00) reads as everywhere else
+        exact = parse_instant(text, tz)
+    except InvalidInput:
+        exact = None
+    if exact is not None:
+        if local_date(exact, tz) < today:
+            raise InvalidInput(f"Ngày {local(exact, tz).format('D/M/YYYY')} đã qua. "
+                               f"Vui lòng nhập một ngày sau hôm nay.")
+        return exact
     found = None
     # The notice parser wants a lead-in word ("trước 30/6"); a bare date gets one.
     for candidate in (text, f"trước {text}", f"trước ngày {text}"):

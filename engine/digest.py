@@ -13,7 +13,7 @@ from engine.calendar import WorkCalendar
 from engine.db import begin_write
 from engine.models import OPEN_STATES, Agency, Directive, Notice, Person, State
 from engine.outbox import enqueue
-from engine.people import LEAD_ROLES, office_people
+from engine.people import LEAD_ROLES, office_people, unreached_directives
 from engine.policy import Policy, default_policy
 from engine.schedule import notification_time
 from engine.timeutil import local_date, utc
@@ -79,6 +79,8 @@ def queue_daily_digest(
     summary = _payload(today, "province", "toàn tỉnh", all_items, policy)
     summary["agencies"] = _by_agency(all_items)
     summary["items"] = [i for i in summary["items"] if i["bucket"] == "overdue"][:MAX_OFFICE_ITEMS]
+    by_id = {i["id"]: i for i in all_items}
+    summary["unreached"] = [by_id[d.id] for d in unreached_directives(session) if d.id in by_id][:MAX_OFFICE_ITEMS]
     for office in office_people(session):
         key = f"digest:{today.isoformat()}:p{office.id}"
         added += _queue(session, key, office.id, summary, not_before, now)

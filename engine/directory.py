@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from engine.errors import InvalidInput
 from engine.models import Agency, Person, Role
+from engine.text import clean_name
 
 
 @dataclass
@@ -22,68 +23,118 @@ class ImportReport:
     people_updated: int = 0
 
 
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a province's directory is a few hundred rows, far below this
+MAX_ROWS = 10_000
+MAX_ALIASES = 50
+
+
+class _AliasRefused(yaml.YAMLError):
+    """A YAML alias (*name) in a directory file."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a few lines of them can expand to gigabytes ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused()
+        return super().compose_node(parent, index)
+
+
 def read_directory(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Read a directory file: YAML with `agencies` and `people`, or a CSV of agencies."""
-    if not path.exists():
-        raise InvalidInput(f"{path}: file not found")
+    if not path.is_file():
+        raise InvalidInput(f"{path}: không tìm thấy tệp")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path}: tệp lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB, không phải một danh bạ")
     if path.suffix.lower() in {".yaml", ".yml"}:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{path}: expected a mapping with 'agencies' and 'people'")
-        return {"agencies": list(data.get("agencies") or []), "people": list(data.get("people") or [])}
-    if path.suffix.lower() == ".csv":
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader) or {}
+        except _AliasRefused:
+            raise InvalidInput(f"{path}: tệp dùng bí danh YAML (*tên), không được chấp nhận") from None
+        except (yaml.YAMLError, UnicodeDecodeError):
+            raise InvalidInput(f"{path}: không phải YAML hợp lệ (UTF-8)") from None
+        if not isinstance(data, dict) or not all(isinstance(data.get(k) or [], list) for k in ("agencies", "people")):
+            raise InvalidInput(f"{path}: cần một bảng có hai danh sách 'agencies' và 'people'")
+        out = {"agencies": list(data.get("agencies") or []), "people": list(data.get("people") or [])}
+    elif path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        agencies = [
-            {**row, "aliases": [a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()]}
-            for row in rows
-        ]
-        return {"agencies": agencies, "people": []}
-    raise InvalidInput(f"{path}: unsupported directory format (use .yaml or .csv)")
+        out = {"agencies": [{**row, "aliases": _csv_aliases(row.get("aliases"))} for row in rows], "people": []}
+    else:
+        raise InvalidInput(f"{path}: định dạng danh bạ không hỗ trợ (dùng .yaml hoặc .csv)")
+    for key, rows in out.items():
+        if len(rows) > MAX_ROWS:
+            raise InvalidInput(f"{path}: {len(rows)} dòng '{key}', quá {MAX_ROWS} dòng cho phép")
+        if not all(isinstance(row, dict) for row in rows):
+            raise InvalidInput(f"{path}: mỗi mục của '{key}' phải là một bảng (code, name …)")
+    return out
+
+
+CLEAR = "-"  # in a CSV aliases field: remove every alias
+
+
+def _csv_aliases(field: str | None) -> list[str] | None:
+    """'A; B' → ['A', 'B']; an empty field means no change (None); '-' clears them."""
+    text = (field or "").strip()
+    if not text:
+        return None
+    if text == CLEAR:
+        return []
+    return [a.strip() for a in text.split(";") if a.strip()]
 
 
 def import_directory(session: Session, data: dict[str, list[dict[str, Any]]]) -> ImportReport:
-    """Upsert agencies by code and people by name+agency; commit once at the end."""
+    """Upsert agencies by code and people by name+agency; one transaction: all rows or none."""
+    try:
+        return _import(session, data)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _import(session: Session, data: dict[str, list[dict[str, Any]]]) -> ImportReport:
     report = ImportReport()
     by_code = {a.code: a for a in session.exec(select(Agency)).all()}
     for i, row in enumerate(data["agencies"], 1):
-        code, name = str(row.get("code") or "").strip(), str(row.get("name") or "").strip()
-        if not code or not name:
-            raise InvalidInput(f"agency #{i}: 'code' and 'name' are required")
+        where = f"cơ quan thứ {i}"
+        code = clean_name(row.get("code"), f"Mã của {where}", max_len=40)
+        name = clean_name(row.get("name"), f"Tên của {where}")
         agency = by_code.get(code)
         if agency is None:
             agency = by_code[code] = Agency(code=code, name=name)
             report.agencies_added += 1
         else:
             report.agencies_updated += 1
-        agency.name, agency.kind = name, str(row.get("kind") or agency.kind or "so")
-        agency.aliases = [str(a) for a in row.get("aliases") or []]
+        agency.name = name
+        agency.kind = clean_name(row.get("kind") or agency.kind or "so", f"Loại của {where}", max_len=20)
+        if row.get("aliases") is not None:  # absent or empty in a CSV: keep what the directory has
+            aliases = row["aliases"] if isinstance(row["aliases"], list) else [row["aliases"]]
+            if len(aliases) > MAX_ALIASES:
+                raise InvalidInput(f"{where} ({code}) có {len(aliases)} tên khác, quá {MAX_ALIASES}.")
+            agency.aliases = [clean_name(a, f"Tên khác của {code}") for a in aliases]
         session.add(agency)
     session.flush()
     people_by_key: dict[str, Person] = {}
     existing = {(p.name, p.agency_id): p for p in session.exec(select(Person)).all()}
     for i, row in enumerate(data["people"], 1):
-        name = str(row.get("name") or "").strip()
-        if not name:
-            raise InvalidInput(f"person #{i}: 'name' is required")
+        name = clean_name(row.get("name"), f"Họ tên của người thứ {i}")
         agency_code = row.get("agency")
         if agency_code and agency_code not in by_code:
-            raise InvalidInput(f"person '{name}': unknown agency code '{agency_code}'")
+            raise InvalidInput(f"{name}: không có cơ quan mã '{agency_code}' trong danh bạ")
         agency_id = by_code[agency_code].id if agency_code else None
         try:
             role = Role(row.get("role") or "leader")
         except ValueError:
-            raise InvalidInput(f"person '{name}': role must be one of {', '.join(r.value for r in Role)}") from None
+            raise InvalidInput(f"{name}: vai trò phải là một trong {', '.join(r.value for r in Role)}") from None
         person = existing.get((name, agency_id))
         if person is None:
             person = Person(name=name, agency_id=agency_id)
             report.people_added += 1
         else:
             report.people_updated += 1
-        person.title, person.role = str(row.get("title") or ""), role
+        person.title = clean_name(row.get("title"), f"Chức vụ của {name}", required=False)
+        person.role = role
         session.add(person)
         if row.get("key"):
             people_by_key[str(row["key"])] = person
@@ -92,8 +143,8 @@ def import_directory(session: Session, data: dict[str, list[dict[str, Any]]]) ->
         key = row.get("supervisor")
         if key:
             if key not in people_by_key:
-                raise InvalidInput(f"agency {row['code']}: unknown supervisor key '{key}'")
-            by_code[row["code"]].supervisor_id = people_by_key[key].id
+                raise InvalidInput(f"Cơ quan {row['code']}: không có người phụ trách mã '{key}'")
+            by_code[clean_name(row["code"], "Mã cơ quan", max_len=40)].supervisor_id = people_by_key[key].id
     session.commit()
     return report
 

@@ -66,6 +66,11 @@ _BY_KEY: dict[tuple[str, State], Transition] = {
 }
 
 
+def actors_of(event: str) -> frozenset[Actor]:
+    """Who may record an event in any state: checked before the state, so a refusal reveals nothing."""
+    return frozenset().union(*(t.actors for t in TRANSITIONS if t.event == event))
+
+
 def allowed_events(state: State) -> list[str]:
     """Events the table allows from a state, in declaration order."""
     seen: list[str] = []

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.timeutil import UTCDateTime
@@ -67,6 +67,7 @@ class Person(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True, index=True)
     )
     reachable: bool = True
+    active: bool = Field(default=True, description="False once removed from the directory; history keeps them")
 
 
 class BindingCode(SQLModel, table=True):
@@ -77,6 +78,49 @@ class BindingCode(SQLModel, table=True):
     created_at: dt.datetime = _utc_col(nullable=False)
     expires_at: dt.datetime = _utc_col(nullable=False)
     used_at: dt.datetime | None = _utc_col()
+
+
+class LoginToken(SQLModel, table=True):
+    """A one-time web login link; only the hash of its token is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: dt.datetime = _utc_col(nullable=False)
+    expires_at: dt.datetime = _utc_col(nullable=False)
+    used_at: dt.datetime | None = _utc_col()
+
+
+class BindingGuard(SQLModel, table=True):
+    """Failed binding attempts of one chat: after too many, the chat is locked for a while."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    failures: int = 0
+    window_start: dt.datetime = _utc_col(nullable=False)
+    locked_until: dt.datetime | None = _utc_col()
+
+
+class PendingInput(SQLModel, table=True):
+    """What the bot waits for in a chat after a button (a report, a date, a reason); in the database so
+    that the follow-up message may reach any bot replica."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    person_id: int  # no foreign keys: a short-lived row must never block deleting a person or a notice
+    kind: str = Field(description="report, extend_date, extend_reason, return_reason, deny_reason")
+    directive_id: int
+    version: int
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_text: str | None = None
+    data: dict[str, Any] = _json_col(dict)
+    updated_at: dt.datetime = _utc_col(nullable=False)
+
+
+class ReportFile(SQLModel, table=True):
+    """A file attached to a report, by content (SHA-256): every replica and the web app read it here."""
+
+    sha256: str = Field(primary_key=True)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime = _utc_col(nullable=False)
 
 
 class Notice(SQLModel, table=True):
@@ -90,8 +134,16 @@ class Notice(SQLModel, table=True):
     date: dt.date | None = None
     meeting_date: dt.date | None = None
     source_name: str = ""
-    source_hash: str = Field(unique=True, index=True, description="sha256 of the file; ingesting twice adds nothing")
+    source_hash: str = Field(index=True, description="sha256 of the file as received")
+    content_hash: str | None = Field(default=None, index=True,
+                                     description="sha256 of the normalised text: the same notice in any format")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""),
+                      description="The notice's text as read (the directives quote it)")
     created_at: dt.datetime = _utc_col(nullable=False)
+    ocr: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True),
+        description="Set when the text came from OCR: engine, dpi, mean confidence per page",
+    )
     # Clauses the extractor scored as possible directives but did not take: [{ref, text, score}], for review.
     candidates: list[dict[str, Any]] = _json_col(list)
 
@@ -103,6 +155,11 @@ class Directive(SQLModel, table=True):
         Index("ix_directive_open_check", "next_check_at"),
         # Covers `dondoc stats`: the bucket sums read this index, never the wide rows.
         Index("ix_directive_stats", "lead_agency_id", "state", "deadline", "reported_at", "done_at"),
+        # The web's overview (buckets per agency and notice), lists in deadline order, watch lists by state.
+        Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at",
+              "assigned_at", "acknowledged_at"),
+        Index("ix_directive_deadline", "deadline", "id"),
+        Index("ix_directive_state", "state", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,6 +191,7 @@ class Directive(SQLModel, table=True):
     overdue_at: dt.datetime | None = _utc_col()
     done_at: dt.datetime | None = _utc_col()
     cancelled_at: dt.datetime | None = _utc_col()
+    search_text: str = Field(default="", description="Folded ref, lead, task …: see engine.search")
 
 
 class DirectiveEvent(SQLModel, table=True):
@@ -156,6 +214,7 @@ class OutboxStatus(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    held = "held"  # the recipient has not bound Telegram yet: released when they do (engine.outbox)
 
 
 class Outbox(SQLModel, table=True):
@@ -173,6 +232,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     not_before: dt.datetime = _utc_col(nullable=False)
     claimed_at: dt.datetime | None = _utc_col()
+    claim_token: str | None = Field(default=None, description="Who holds the claim: host:pid:random")
+    lease_until: dt.datetime | None = _utc_col()  # a `sending` row is claimable again after this
     sent_at: dt.datetime | None = _utc_col()
     last_error: str | None = None
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

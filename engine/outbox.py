@@ -6,10 +6,11 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine.models import Outbox, OutboxStatus
 
@@ -47,3 +48,30 @@ def _insert_statement(dialect: str) -> Insert:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: SQLAlchemy 2.1 on psycopg returns rows implicitly, leaving rowcount at -1.
     return insert(Outbox).on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.__table__.c.id)
+
+
+def release_held(session: Session, person_id: int, now: dt.datetime) -> int:
+    """The person just bound a chat: send the newest held message per directive, drop the older ones.
+
+    Runs in the caller's transaction (the binding's). Messages without a directive (digests) keep the
+    newest of each kind. Returns how many rows were released.
+    """
+    held = session.exec(select(Outbox).where(col(Outbox.person_id) == person_id,
+                                             col(Outbox.status) == OutboxStatus.held)
+                        .order_by(col(Outbox.id))).all()
+    newest: dict[tuple[int | None, str | None], int] = {}
+    for row in held:
+        newest[(row.directive_id, row.kind if row.directive_id is None else None)] = row.id  # type: ignore[assignment]
+    keep = set(newest.values())
+    older = [r.id for r in held if r.id not in keep]
+    guard = col(Outbox.status) == OutboxStatus.held  # a row the delivery took meanwhile is left alone
+    if keep:
+        session.execute(update(Outbox).where(col(Outbox.id).in_(keep), guard)
+                        .values(status=OutboxStatus.pending, not_before=now, last_error=None)
+                        .execution_options(synchronize_session=False))
+    if older:
+        session.execute(update(Outbox).where(col(Outbox.id).in_(older), guard)
+                        .values(status=OutboxStatus.failed,
+                                last_error="skipped: superseded by a newer message held for the same directive")
+                        .execution_options(synchronize_session=False))
+    return len(keep)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from engine.errors import NotFound
 from engine.lifecycle import Actor
-from engine.models import Agency, Directive, Person, Role
+from engine.models import OPEN_STATES, Agency, Directive, Person, Role
+from engine.text import name_key
 
 LEAD_ROLES = (Role.leader, Role.focal)
 OFFICE_ROLES = (Role.office, Role.supervisor)
@@ -16,20 +21,22 @@ def get_person(session: Session, person_id: int) -> Person:
     """A person by id, or NotFound."""
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound(f"Không có người mã số {person_id} trong danh bạ (xem: dondoc people list).")
     return person
 
 
 def find_person(session: Session, ref: str) -> Person:
-    """A person by id or exact name (case-insensitive)."""
-    if ref.isdigit():
+    """A person by id or exact name (NFC, case and spacing aside; '%' and '_' are plain characters)."""
+    if ref.strip().isdigit():
         return get_person(session, int(ref))
-    matches = session.exec(select(Person).where(col(Person.name).ilike(ref))).all()
+    wanted = name_key(ref)
+    people = session.exec(select(Person).where(col(Person.active)).order_by(col(Person.id))).all()
+    matches = [p for p in people if name_key(p.name) == wanted]  # removed people answer to their id only
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NotFound(f"no person named '{ref}'")
-    raise NotFound(f"'{ref}' names {len(matches)} people; use the id")
+        raise NotFound(f"Không có ai tên “{ref}” trong danh bạ (xem: dondoc people list).")
+    raise NotFound(f"“{ref}” là tên của {len(matches)} người; hãy dùng mã số (xem: dondoc people list).")
 
 
 def find_agency(session: Session, ref: str) -> Agency:
@@ -38,12 +45,12 @@ def find_agency(session: Session, ref: str) -> Agency:
         agency = session.get(Agency, int(ref))
         if agency:
             return agency
-    needle = ref.strip().casefold()
-    for agency in session.exec(select(Agency)).all():
+    needle = name_key(ref)
+    for agency in session.exec(select(Agency).order_by(col(Agency.id))).all():
         names = [agency.code, agency.name, *agency.aliases]
-        if any(n.casefold() == needle for n in names):
+        if any(name_key(n) == needle for n in names):
             return agency
-    raise NotFound(f"no agency '{ref}' in the directory (see: dondoc agencies list)")
+    raise NotFound(f"Không có cơ quan “{ref}” trong danh bạ (xem: dondoc agencies list).")
 
 
 def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:
@@ -51,6 +58,8 @@ def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:
     if person is None:
         return {Actor.system}
     kinds: set[Actor] = set()
+    if not person.active:  # removed from the directory: no rights left
+        return kinds
     if person.role in OFFICE_ROLES:
         kinds.add(Actor.office)
     if (directive.leader_id is not None and person.id == directive.leader_id) or (
@@ -71,7 +80,7 @@ def lead_people(session: Session, directive: Directive) -> list[Person]:
         return []
     stmt = (
         select(Person)
-        .where(Person.agency_id == directive.lead_agency_id, col(Person.role).in_(LEAD_ROLES))
+        .where(Person.agency_id == directive.lead_agency_id, col(Person.role).in_(LEAD_ROLES), col(Person.active))
         .order_by(col(Person.id))
     )
     return list(session.exec(stmt).all())
@@ -79,22 +88,23 @@ def lead_people(session: Session, directive: Directive) -> list[Person]:
 
 def office_people(session: Session) -> list[Person]:
     """Tracking staff of the office."""
-    return list(session.exec(select(Person).where(Person.role == Role.office).order_by(col(Person.id))).all())
+    stmt = select(Person).where(Person.role == Role.office, col(Person.active))
+    return list(session.exec(stmt.order_by(col(Person.id))).all())
 
 
 def coordinator_people(session: Session, directive: Directive) -> list[Person]:
     """Leaders of the coordinating agencies that the directory knows."""
     if not directive.coordinators:
         return []
-    wanted = {c.casefold() for c in directive.coordinators}
+    wanted = {name_key(c) for c in directive.coordinators}
     agency_ids = [
         a.id
         for a in session.exec(select(Agency)).all()
-        if {a.name.casefold(), a.code.casefold(), *(x.casefold() for x in a.aliases)} & wanted
+        if {name_key(a.name), name_key(a.code), *(name_key(x) for x in a.aliases)} & wanted
     ]
     if not agency_ids:
         return []
-    stmt = select(Person).where(col(Person.agency_id).in_(agency_ids), Person.role == Role.leader)
+    stmt = select(Person).where(col(Person.agency_id).in_(agency_ids), Person.role == Role.leader, col(Person.active))
     return list(session.exec(stmt.order_by(col(Person.id))).all())
 
 
@@ -106,3 +116,24 @@ def supervisor_of(session: Session, directive: Directive) -> Person | None:
     if agency is None or agency.supervisor_id is None:
         return None
     return session.get(Person, agency.supervisor_id)
+
+
+def unreached_directives(
+    session: Session, ids: list[int] | None = None, *, conditions: Sequence[Any] = ()
+) -> list[Directive]:
+    """Open directives that no one in the directory receives (an agency without a reachable leader or
+    focal officer, or an unreachable named lead): the office's list to settle, shown in stats and digest."""
+    receiving = set(session.exec(select(Person.agency_id).where(col(Person.role).in_(LEAD_ROLES),
+                                                                col(Person.reachable))).all())
+    silent = [a for a in session.exec(select(Agency.id)).all() if a not in receiving]
+    unreachable = list(session.exec(select(Person.id).where(col(Person.reachable).is_(False))).all())
+    if not silent and not unreachable:  # the usual case: no scan of the directives at all
+        return []
+    stmt = select(Directive).where(
+        col(Directive.state).in_(OPEN_STATES),
+        or_(and_(col(Directive.lead_agency_id).in_(silent), col(Directive.leader_id).is_(None)),
+            col(Directive.leader_id).in_(unreachable)),
+    )
+    if ids is not None:
+        stmt = stmt.where(col(Directive.id).in_(ids))
+    return list(session.exec(stmt.where(*conditions).order_by(col(Directive.id))).all())

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.calendar import WorkCalendar
 from engine.errors import InvalidInput
+from engine.timeutil import local_timezone
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "config" / "policy.yaml"
 
@@ -38,7 +39,7 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timezone: str = Field("Asia/Ho_Chi_Minh", description="Local time zone for days and hours")
+    timezone: str = Field(default_factory=local_timezone, description="Local time zone: DONDOC_TIMEZONE, not the file")
     before_days: tuple[int, ...] = Field((7, 3, 1), description="Working days before the deadline to remind")
     on_the_day: bool = Field(True, description="Remind on the deadline day")
     send_time: dt.time = Field(dt.time(8, 0), description="Local time day-based reminders fall due")
@@ -51,7 +52,11 @@ class Policy(BaseModel):
     max_attempts: int = Field(8, ge=1, description="Delivery tries before a message is marked failed")
     retry_base_seconds: float = Field(30, gt=0, description="First retry delay; doubles on each try")
     retry_max_seconds: float = Field(3600, gt=0, description="Longest retry delay")
-    claim_lease_seconds: float = Field(300, gt=0, description="After this, a claimed unsent row is retried")
+    claim_lease_seconds: float = Field(30, gt=0, description="A claim lasts this long unless renewed while "
+                                       "sending; after it, a claimed unsent row is claimable again")
+    claim_batch: int = Field(100, ge=1, description="Most rows one delivery claim takes")
+    hold_unbound_hours: float = Field(168, ge=0, description="Hold messages to a person without a bound Telegram "
+                                      "chat this long, then give up and tell the office")
     extra_days_off: tuple[dt.date, ...] = Field((), description="Announced extra days off")
     extra_working_days: tuple[dt.date, ...] = Field((), description="Announced make-up working days")
 
@@ -68,25 +73,37 @@ class Policy(BaseModel):
         try:
             return Policy.model_validate(data)
         except ValidationError as exc:
-            raise InvalidInput(f"invalid policy override {override!r}: {exc}") from exc
+            raise InvalidInput(f"Cấu hình nhắc việc riêng của nhiệm vụ không hợp lệ {override!r}: {exc}") from exc
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with this policy's announced days."""
         return WorkCalendar(self.extra_days_off, self.extra_working_days)
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """Read a policy YAML file; with no path, the packaged one (or the built-in defaults without it)."""
+def load_policy(path: Path | str | None = None, *, timezone: str | None = None) -> Policy:
+    """Read a policy YAML file; with no path, the packaged one (or the built-in defaults without it).
+
+    The time zone is the deployment's (DONDOC_TIMEZONE, passed as `timezone`): a file naming another
+    one is refused rather than silently half-applied.
+    """
     file = Path(path) if path else DEFAULT_POLICY_FILE
     if not file.exists():
         if path:  # a configured file that is not there is a mistake to report, not to paper over
-            raise InvalidInput(f"the reminder policy file {file} does not exist (DONDOC_POLICY_FILE)")
-        return Policy()
+            raise InvalidInput(f"Không có tệp quy định nhắc việc {file} (DONDOC_POLICY_FILE).")
+        return Policy(**({"timezone": timezone} if timezone else {}))
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"Không đọc được tệp quy định nhắc việc {file}: {exc}") from exc
+    if timezone:
+        if data.get("timezone", timezone) != timezone:
+            raise InvalidInput(f"{file} đặt múi giờ {data['timezone']} khác DONDOC_TIMEZONE={timezone}: "
+                               "múi giờ chỉ đặt bằng DONDOC_TIMEZONE; hãy bỏ dòng timezone trong tệp")
+        data["timezone"] = timezone
+    try:
         return Policy.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise InvalidInput(f"cannot read the reminder policy {file}: {exc}") from exc
+    except ValidationError as exc:
+        raise InvalidInput(f"Không đọc được tệp quy định nhắc việc {file}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +112,8 @@ def default_policy() -> Policy:
     that pass none, so a command and the sweep always plan reminders from the same file."""
     from config.settings import Settings
 
-    return load_policy(Settings().policy_file)
+    settings = Settings()
+    return load_policy(settings.policy_file, timezone=settings.timezone)
 
 
 @lru_cache(maxsize=1)

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from engine.events import Event
 from engine.lifecycle import resolve_target, transition_for
 from engine.models import Directive, DirectiveEvent, State
+from engine.search import search_key
 
 # Projection fields that replay rebuilds and `dondoc check` compares.
 PROJECTED = (
     "state", "version", "task", "lead", "lead_agency_id", "leader_id", "coordinators", "report_to",
     "deadline", "deadline_text", "deadline_kind", "recurrence", "ref", "pending_extension",
-    "assigned_at", "acknowledged_at", "reported_at", "overdue_at", "done_at", "cancelled_at",
+    "assigned_at", "acknowledged_at", "reported_at", "overdue_at", "done_at", "cancelled_at", "search_text",
 )
 _TIMESTAMP = {
     State.assigned: "assigned_at",
@@ -52,7 +53,7 @@ def apply_event(directive: Directive, event: Event | DirectiveEvent) -> Directiv
         directive.state = State.draft
         directive.version = event.seq
         directive.created_at = directive.updated_at = event.at
-        return directive
+        return index(directive)
     transition = transition_for(directive.state, event.type)
     if event.type == "DraftEdited":
         for name, value in payload.get("changes", {}).items():
@@ -88,6 +89,12 @@ def apply_event(directive: Directive, event: Event | DirectiveEvent) -> Directiv
     directive.state = new_state
     directive.version = event.seq
     directive.updated_at = event.at
+    return index(directive)
+
+
+def index(directive: Directive) -> Directive:
+    """Refresh the derived search column (see engine.search) after the fields it folds changed."""
+    directive.search_text = search_key(directive)
     return directive
 
 

@@ -113,7 +113,10 @@ def next_check_at(
     p, cal = _resolve(policy, calendar, directive)
     if directive.state in PRE_DEADLINE and directive.deadline is not None and directive.deadline <= now:
         return directive.deadline  # the deadline passed unrecorded: due at once
-    return next((s.at for s in steps(directive, p, cal) if s.at > now), None)
+    try:
+        return next((s.at for s in steps(directive, p, cal) if s.at > now), None)
+    except OverflowError:  # a stored deadline at the calendar's edge (year 9999): no later step exists
+        return None
 
 
 def due_step(
@@ -123,11 +126,14 @@ def due_step(
     """The latest step in [since, now]: after downtime only the newest missed step counts."""
     p, cal = _resolve(policy, calendar, directive)
     latest = None
-    for s in steps(directive, p, cal):
-        if s.at > now:
-            break
-        if s.at >= since:
-            latest = s
+    try:
+        for s in steps(directive, p, cal):
+            if s.at > now:
+                break
+            if s.at >= since:
+                latest = s
+    except OverflowError:  # the steps ran past year 9999: the ones before still count
+        pass
     return latest
 
 

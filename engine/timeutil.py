@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 import pendulum
 from sqlalchemy.types import DateTime, TypeDecorator
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
+LOCAL_TZ = "Asia/Ho_Chi_Minh"  # the default of DONDOC_TIMEZONE
 UTC = dt.UTC
+_local_tz = LOCAL_TZ  # the deployment's zone: bootstrap sets it from Settings.timezone, the one source
+
+
+def valid_timezone(name: str) -> str:
+    """The name if it is a known IANA time zone, else ValueError saying so in Vietnamese."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"múi giờ “{name}” không tồn tại; dùng tên IANA, ví dụ Asia/Ho_Chi_Minh") from None
+    return name
+
+
+def set_local_timezone(name: str) -> None:
+    """Make `name` the zone of local days and of every time shown (called once by bootstrap)."""
+    global _local_tz
+    _local_tz = valid_timezone(name)
+
+
+def local_timezone() -> str:
+    """The deployment's local time zone."""
+    return _local_tz
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -33,9 +57,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(UTC)
 
 
+def zone(name: str | None = None) -> pendulum.Timezone:
+    """A pendulum timezone, the deployment's by default (cached: loading zone data is slow)."""
+    return _zone(name or _local_tz)
+
+
 @lru_cache(maxsize=16)
-def zone(name: str = LOCAL_TZ) -> pendulum.Timezone:
-    """A cached pendulum timezone (loading zone data is the slow part of local-time arithmetic)."""
+def _zone(name: str) -> pendulum.Timezone:
     return pendulum.timezone(name)  # type: ignore[return-value]
 
 
@@ -51,31 +79,53 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-def local(value: dt.datetime, tz: str = LOCAL_TZ) -> pendulum.DateTime:
+def local(value: dt.datetime, tz: str | None = None) -> pendulum.DateTime:
     """The same instant in local time."""
     return pendulum.instance(value).in_timezone(zone(tz))
 
 
-def end_of_local_day(day: dt.date, tz: str = LOCAL_TZ, time: dt.time | None = None) -> dt.datetime:
+def end_of_local_day(day: dt.date, tz: str | None = None, time: dt.time | None = None) -> dt.datetime:
     """Deadline instant for a local day: 23:59:59 unless a time of day is given, in UTC."""
     t = time or dt.time(23, 59, 59)
     moment = pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, t.second, tz=zone(tz))
     return utc(moment)
 
 
-def local_date(value: dt.datetime, tz: str = LOCAL_TZ) -> dt.date:
+def local_date(value: dt.datetime, tz: str | None = None) -> dt.date:
     """The local calendar day of an instant."""
     return local(value, tz).date()
 
 
-def parse_instant(text: str, tz: str = LOCAL_TZ) -> dt.datetime:
-    """Parse an ISO date or datetime typed by a user; naive values are local time."""
+# 30/06/2024, 30-6-2024, 30.06.2024, optionally followed by a time: 14:30, 14h30, 14:30:00.
+_DAY_MONTH_YEAR = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?"
+)
+_FORMATS = "30/06/2024 hoặc 2024-06-30, có thể kèm giờ: 30/06/2024 14:30"
+
+
+def parse_instant(text: str, tz: str | None = None) -> dt.datetime:
+    """A date or date-time typed by a person, as an aware UTC instant: the one parser every driver uses.
+
+    ISO (2024-06-30, 2024-06-30T14:30, with an offset or Z) or dd/mm/yyyy [HH:MM]. A date alone means
+    the end of that local day (23:59:59, as deadlines read from notices); a date-time keeps its time
+    (naive ones are local). InvalidInput, in Vietnamese, for anything else or a day that does not exist.
+    """
+    from engine.errors import InvalidInput
+
+    cleaned = " ".join(text.split())
     try:
-        parsed = pendulum.parse(text, tz=tz, strict=False)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise ValueError(f"'{text}' is not a valid date/time (ISO 8601 expected, e.g. 2024-05-31)") from exc
-    if isinstance(parsed, pendulum.DateTime):
-        return utc(parsed)
-    if isinstance(parsed, pendulum.Date):
-        return end_of_local_day(parsed, tz)
-    raise ValueError(f"'{text}' is not a date/time")
+        match = _DAY_MONTH_YEAR.fullmatch(cleaned)
+        if match:
+            day, month, year, hour, minute, second = match.groups()
+            date = dt.date(int(year), int(month), int(day))
+            if hour is None:
+                return end_of_local_day(date, tz)
+            return end_of_local_day(date, tz, dt.time(int(hour), int(minute), int(second or 0)))
+        if len(cleaned) == 10:
+            return end_of_local_day(dt.date.fromisoformat(cleaned), tz)
+        moment = dt.datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(f"“{cleaned}” không phải ngày giờ hợp lệ; nhập theo dạng {_FORMATS}.") from None
+    if moment.tzinfo is None:
+        return end_of_local_day(moment.date(), tz, moment.time().replace(microsecond=0))
+    return utc(moment)

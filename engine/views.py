@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from engine.calendar import WorkCalendar
 from engine.models import Agency, Directive, Notice, Person
-from engine.timeutil import LOCAL_TZ, local_date
+from engine.timeutil import local_date
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -31,7 +31,7 @@ def lead_name(session: Session, directive: Directive) -> str:
 
 def directive_view(
     session: Session, directive: Directive, *, now: dt.datetime | None = None,
-    calendar: WorkCalendar | None = None, tz: str = LOCAL_TZ,
+    calendar: WorkCalendar | None = None, tz: str | None = None,
 ) -> dict[str, Any]:
     """A JSON-able snapshot of a directive with its notice; `days_left` when now and calendar are given."""
     notice = session.get(Notice, directive.notice_id) if directive.notice_id else None

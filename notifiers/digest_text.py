@@ -57,6 +57,11 @@ def render_digest(payload: dict[str, Any]) -> Any:
             lines.append("")
             lines.append(f"{HEADINGS[current]}:")
         lines.append(_line(n, item, province))
+    unreached = payload.get("unreached") or []
+    if province and unreached:
+        lines.append("")
+        lines.append(f"⚠️ Không có ai trong danh bạ nhận thông báo ({len(unreached)}) — đề nghị bổ sung người nhận:")
+        lines += [_line(n, item, True) for n, item in enumerate(unreached, start=1)]
     lines.append("")
     lines.append("/nhiemvu để xem và cập nhật" if not province else "/quahan để xem danh sách quá hạn")
     return Rendered("\n".join(lines))

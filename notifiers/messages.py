@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.notify import Notification
-from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase
+from engine.text import safe_text
+from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase, time_hm
 
 LIMIT = 4096  # Telegram's maximum message length
 Button = tuple[str, str]
@@ -17,7 +18,7 @@ APPROVE, DENY = ("Duyệt", "approve"), ("Từ chối", "deny")
 ACCEPT, RETURN = ("✅ Chấp nhận", "accept"), ("↩️ Trả lại", "return")
 KIND_NAMES = {"assigned": "giao nhiệm vụ", "coordinator_info": "thông tin phối hợp", "reminder": "nhắc hạn",
               "due_today": "đến hạn", "overdue": "quá hạn", "escalation": "báo cáo quá hạn",
-              "digest": "tổng hợp", "nudge": "nhắc việc"}
+              "digest": "tổng hợp", "nudge": "nhắc việc", "login_link": "đường liên kết đăng nhập"}
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,15 @@ def _cancelled(n: Notification, d: dict[str, Any]) -> Rendered:
     return Rendered(f"🚫 Nhiệm vụ đã được hủy — {_item(d)}\nNội dung: {_cut(d.get('task', ''))}{reason}")
 
 
+def _binding_locked(n: Notification) -> Rendered:
+    p = n.payload
+    who = f" ({p['who']})" if p.get("who") else ""
+    until = p.get("locked_until")
+    when = f" đến {time_hm(until)} {short_date(until)}" if until else ""
+    return Rendered(f"🔒 Tài khoản Telegram {p.get('chat_id')}{who} đã nhập sai mã liên kết {p.get('failures')} lần "
+                    f"và bị tạm khóa liên kết{when}. Nếu đây không phải người được mời, có thể có người đang dò mã.")
+
+
 def _delivery_failed(n: Notification, d: dict[str, Any] | None) -> Rendered:
     p = n.payload
     kind = KIND_NAMES.get(p.get("failed_kind", ""), p.get("failed_kind", ""))
@@ -211,6 +221,15 @@ def _delivery_failed(n: Notification, d: dict[str, Any] | None) -> Rendered:
             if p.get("permanent") else f"Đã thử {p.get('attempts', '?')} lần, không gửi được.")
     return Rendered(f"⚠️ Không gửi được tin ({kind}) tới {p.get('person_name') or 'người nhận'}{about}\n"
                     f"Lỗi: {p.get('error', '')}\n{tail}")
+
+
+def _login_link(n: Notification) -> Rendered:
+    url = n.payload.get("url")
+    if not url:  # redeemed before it was sent: the link is spent
+        return Rendered("🔐 Đường liên kết đăng nhập này đã được sử dụng.")
+    until = f" (đến {time_hm(n.payload['expires_at'])})" if n.payload.get("expires_at") else ""
+    return Rendered(f"🔐 Đường liên kết đăng nhập dondoc — dùng một lần, hiệu lực 15 phút{until}:\n{url}\n"
+                    f"Nếu anh/chị không yêu cầu đăng nhập, vui lòng bỏ qua tin nhắn này.")
 
 
 Renderer = Callable[[Notification], Rendered]
@@ -222,6 +241,7 @@ def _with_directive(fn: Callable[[Notification, dict[str, Any]], Rendered]) -> R
 
 RENDERERS: dict[str, Renderer] = {
     "assigned": _with_directive(_assigned),
+    "binding_locked": _binding_locked,
     "coordinator_info": _with_directive(_coordinator),
     "reminder": _with_directive(_reminder),
     "due_today": _with_directive(_due_today),
@@ -236,6 +256,7 @@ RENDERERS: dict[str, Renderer] = {
     "extension_denied": _with_directive(_extension_denied),
     "cancelled": _with_directive(_cancelled),
     "delivery_failed": lambda n: _delivery_failed(n, n.directive),
+    "login_link": _login_link,
 }
 
 
@@ -250,5 +271,5 @@ def render(notification: Notification) -> Rendered:
         if renderer is None:
             raise ValueError(f"no message template for notification kind '{notification.kind}'")
         rendered = renderer(notification)
-    return Rendered(nfc(rendered.text), rendered.buttons)
+    return Rendered(nfc(safe_text(rendered.text)), rendered.buttons)  # stored names and tasks made inert
 

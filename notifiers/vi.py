@@ -7,7 +7,8 @@ import unicodedata
 
 import pendulum
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
+from engine.timeutil import local
+
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 STATES = {
     "draft": "dự thảo",
@@ -28,7 +29,7 @@ def nfc(text: str) -> str:
 def as_date(value: dt.date | str) -> dt.date:
     """A date from a date, or an ISO date or instant (instants are read in local time)."""
     if isinstance(value, dt.datetime):
-        return pendulum.instance(value).in_timezone(LOCAL_TZ).date()
+        return local(value).date()
     if isinstance(value, dt.date):
         return value
     if "T" in value:
@@ -39,7 +40,7 @@ def as_date(value: dt.date | str) -> dt.date:
 def as_local(value: dt.datetime | str) -> pendulum.DateTime:
     """An instant (aware datetime or ISO string) in local time."""
     instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return pendulum.instance(instant).in_timezone(LOCAL_TZ)
+    return local(instant)
 
 
 def weekday(value: dt.date | str) -> str:

@@ -11,9 +11,10 @@ from engine.calendar import WorkCalendar
 from engine.ingest.agencies import AgencyDirectory, AgencyMatch
 from engine.ingest.clean import split_document
 from engine.ingest.extract import Candidate, Directive, extract_directives, read_clause
+from engine.ingest.limits import Limits, check_chars
 from engine.ingest.metadata import DocumentInfo, addressees, read_metadata
 from engine.ingest.model import Model
-from engine.ingest.readers import read_file
+from engine.ingest.readers import OcrMode, Progress, read_document
 from engine.ingest.segments import clauses_of
 from engine.ingest.structure import build_blocks
 
@@ -21,9 +22,6 @@ __all__ = [
     "AgencyDirectory", "AgencyMatch", "Candidate", "Directive", "DocumentInfo", "Extraction", "extract_candidate",
     "extract_file", "extract_text",
 ]
-
-_MAX_CHARS = 2_000_000  # ~700 pages: larger inputs are cut, never allowed to stall the extractor
-
 
 @dataclass
 class Extraction:
@@ -35,6 +33,8 @@ class Extraction:
     source_name: str = ""
     anchor: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
+    ocr: dict[str, Any] | None = None  # set when some of the text came from OCR: engine, dpi, confidence per page
+    text: str = field(default="", repr=False)  # the text as read: stored with the notice, hashed to spot a copy
 
     def to_json(self) -> dict[str, Any]:
         """The `dondoc extract --format json` payload."""
@@ -49,11 +49,14 @@ class Extraction:
             "meeting_date": _iso(doc.meeting_date),
             "chair": doc.chair,
         }
-        return {
+        payload = {
             "document": document,
             "directives": [_directive_json(d) for d in self.directives],
             "candidates": [{"ref": c.ref, "text": c.text, "score": c.score} for c in self.candidates],
         }
+        if self.ocr:
+            payload["ocr"] = self.ocr
+        return payload
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -91,13 +94,15 @@ def extract_text(
     directory: AgencyDirectory | None = None,
     today: dt.date | None = None,
     calendar: WorkCalendar | None = None,
+    max_chars: int = Limits.chars,
     model: Model | None = None,
 ) -> Extraction:
-    """Extract metadata and directives from notice text; `today` anchors deadlines when the notice has no date."""
+    """Extract metadata and directives from notice text; `today` anchors deadlines when the notice has no date.
+
+    Text longer than `max_chars` is refused (LimitExceeded), never cut: nothing may be dropped unseen.
+    """
     warnings: list[str] = []
-    if len(text) > _MAX_CHARS:
-        text = text[:_MAX_CHARS]
-        warnings.append("truncated")
+    check_chars(source_name or "văn bản", len(text), Limits(chars=max_chars))
     doc = split_document(text)
     info = read_metadata(doc)
     known = info.date or info.meeting_date or _partial(info.date_partial) or today
@@ -110,7 +115,7 @@ def extract_text(
     if directory is not None:
         for d in directives:
             _resolve(d, directory)
-    return Extraction(info, directives, candidates, source_name, anchor, warnings)
+    return Extraction(info, directives, candidates, source_name, anchor, warnings, text=text)
 
 
 def extract_candidate(
@@ -152,7 +157,15 @@ def extract_file(
     directory: AgencyDirectory | None = None,
     today: dt.date | None = None,
     calendar: WorkCalendar | None = None,
+    ocr: OcrMode = "auto",
+    limits: Limits | None = None,
+    progress: Progress | None = None,
 ) -> Extraction:
-    """Read a .txt/.docx/.pdf notice and extract it; unreadable files raise ExtractionError."""
-    text = read_file(path)
-    return extract_text(text, source_name=Path(path).name, directory=directory, today=today, calendar=calendar)
+    """Read a notice file (text, Word, PDF, scan) and extract it in this process; unreadable files raise
+    ExtractionError. Drivers use `engine.ingest.budget.read_and_extract`, which bounds time and memory."""
+    limits = limits or Limits()
+    reading = read_document(path, ocr=ocr, limits=limits, progress=progress)
+    extraction = extract_text(reading.text, source_name=Path(path).name, directory=directory, today=today,
+                              calendar=calendar, max_chars=limits.chars)
+    extraction.ocr = reading.ocr_info()
+    return extraction

@@ -14,7 +14,10 @@ from sqlmodel import Session, select
 from engine.commands import add_draft, assign
 from engine.errors import DondocError, ExtractionError, InvalidInput, NotFound, PermissionDenied
 from engine.ingest.agencies import AgencyDirectory
-from engine.models import Agency, Directive, Notice, Person
+from engine.ingest.limits import Limits, check_file_size
+from engine.ingest.readers import OcrMode, Progress
+from engine.models import Agency, Directive, Notice, Person, State
+from engine.notices import content_hash, find_same_notice
 from engine.timeutil import end_of_local_day, local_date
 
 
@@ -89,26 +92,42 @@ def _deadline(item: dict[str, Any]) -> dt.datetime | None:
 
 
 def ingest_file(
-    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None
+    session: Session, path: Path, now: dt.datetime, *, assign_all: bool = False, actor_id: int | None = None,
+    force: bool = False, ocr: OcrMode = "auto", limits: Limits | None = None, progress: Progress | None = None,
 ) -> IngestReport:
-    """Extract a notice file and store it with its directives as drafts; the same file twice adds nothing."""
-    from engine.ingest import extract_file
+    """Extract a notice file (within the time and memory budget) and store it with its directives as drafts.
+
+    A notice already stored (the same file, the same normalised text, or the same number and date) adds
+    nothing: the report says `created=False` and names it; with `assign_all`, its drafts still waiting are
+    assigned (a run that died half-way finishes). `force` stores it again regardless.
+    """
+    from engine.ingest.budget import read_and_extract
 
     path = Path(path)
+    limits = limits or Limits()
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        check_file_size(path, limits)
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as exc:
-        raise ExtractionError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    existing = session.exec(select(Notice).where(Notice.source_hash == digest)).first()
-    if existing is not None:
-        ids = session.exec(select(Directive.id).where(Directive.notice_id == existing.id)).all()
-        return IngestReport(notice_id=existing.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
-    extraction = extract_file(path, directory=directory_from_db(session), today=local_date(now)).to_json()
+        raise ExtractionError(f"{path.name}: không đọc được tệp ({exc.strerror})") from exc
+    previous = None if force else session.exec(select(Notice).where(Notice.source_hash == digest)).first()
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
+    read = read_and_extract(path, directory=directory_from_db(session), today=local_date(now), ocr=ocr,
+                            limits=limits, progress=progress)
+    text, extraction = read.text, read.to_json()
     doc = extraction["document"]
+    if not force:
+        previous = find_same_notice(session, text_hash=content_hash(text), number=doc.get("number"),
+                                    date=_date(doc.get("date")))
+    if previous is not None:
+        return _already_stored(session, previous, now, assign_all=assign_all, actor_id=actor_id)
     notice = Notice(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
-        source_hash=digest, created_at=now, candidates=list(extraction.get("candidates") or []),
+        source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extraction.get("ocr"),
+        candidates=list(extraction.get("candidates") or []),
     )
     session.add(notice)
     session.flush()
@@ -119,8 +138,10 @@ def ingest_file(
         leads = None if "collective_lead" in flags else _leads(item, session)
         if leads is None:  # the office picks the lead in review
             leads = [Lead(item.get("lead"))]
-        elif len(leads) > 1:
-            flags.append(f"split_from_multi_lead:{len(leads)}")
+        else:  # every lead is in the directory now (districts included): nothing left unresolved
+            flags = [f for f in flags if f != "unresolved_lead"]
+            if len(leads) > 1:
+                flags.append(f"split_from_multi_lead:{len(leads)}")
         for lead in leads:
             directive = Directive(
                 notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=lead.written,
@@ -135,8 +156,23 @@ def ingest_file(
     session.commit()
     if assign_all:
         if actor_id is None:
-            raise DondocError("assigning needs an office member (--as)")
+            raise DondocError("Muốn giao nhiệm vụ cần ghi người giao (chuyên viên Văn phòng).")
         assign_drafts(session, report, now, actor_id=actor_id)
+    return report
+
+
+def _already_stored(
+    session: Session, notice: Notice, now: dt.datetime, *, assign_all: bool, actor_id: int | None
+) -> IngestReport:
+    ids = session.exec(select(Directive.id).where(Directive.notice_id == notice.id).order_by(Directive.id)).all()
+    report = IngestReport(notice_id=notice.id, created=False, drafts=list(ids))  # type: ignore[arg-type]
+    if assign_all and actor_id is not None:
+        waiting = session.exec(select(Directive.id).where(Directive.notice_id == notice.id,
+                                                          Directive.state == State.draft)
+                               .order_by(Directive.id)).all()
+        rest = IngestReport(notice.id, False, list(waiting))  # type: ignore[arg-type]
+        assign_drafts(session, rest, now, actor_id=actor_id)
+        report.assigned, report.left_as_draft = rest.assigned, rest.left_as_draft
     return report
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
+import threading
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,7 +16,12 @@ import yaml
 from sqlmodel import Session, col, select
 
 from dondoc.bootstrap import App
-from engine.models import DirectiveEvent, Outbox, OutboxStatus
+from engine.delivery import deliver
+from engine.errors import PermissionDenied
+from engine.models import DirectiveEvent, Notice, Outbox, OutboxStatus, Person, Role
+from engine.notify import Delivered, Notification
+from engine.outbox import enqueue
+from engine.policy import load_policy
 from flows import SCHEDULES, TIMEZONE, use_app
 from tests.support.factory import T0, Factory
 from tests.support.fakes import RecordingNotifier
@@ -130,3 +140,74 @@ def test_prefect_yaml_declares_the_embedded_schedules() -> None:
         assert all(s["timezone"] == TIMEZONE for s in crons)
         declared[name] = crons[0]["cron"] if crons else None
     assert declared == SCHEDULES
+
+
+class _SlowSends:
+    """Real time per send, counted per outbox row from several threads."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.lock, self.sends = seconds, threading.Lock(), Counter[int]()
+
+    async def send(self, notification: Notification) -> Delivered:
+        await asyncio.sleep(self.seconds)
+        with self.lock:
+            self.sends[notification.outbox_id] += 1
+        return Delivered(message_id=notification.outbox_id)
+
+
+def test_a_flow_run_and_the_fast_loop_at_once_past_the_lease_send_each_row_once(
+        app: App, session: Session, tmp_path: Path) -> None:
+    """Issues 12.4/13.8 from the scheduled side: a flow run's batch outlives the lease while the fast loop runs."""
+    from dondoc.runtime import drain_outbox
+    from flows.deliver_notifications import DeliverParams, deliver_notifications
+
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text("claim_lease_seconds: 1\n")
+    slow = _SlowSends(0.1)
+    started = time.monotonic()
+    world = dataclasses.replace(app, settings=app.settings.model_copy(update={"policy_file": policy_file}),
+                                policy=load_policy(policy_file), notifier=slow,
+                                clock=lambda: T0 + dt.timedelta(seconds=time.monotonic() - started))
+    people = [Person(name=f"Giám đốc Sở {i}", role=Role.leader, telegram_chat_id=300 + i) for i in range(4)]
+    session.add_all(people)
+    session.commit()
+    for i in range(48):
+        enqueue(session, key=f"t:{i}", kind="digest", person_id=people[i % 4].id, directive_id=None,
+                payload={}, not_before=T0, now=T0)
+    session.commit()
+    done = threading.Event()
+
+    def fast_loop() -> None:
+        while not done.is_set():
+            asyncio.run(drain_outbox(world))
+
+    thread = threading.Thread(target=fast_loop)
+    thread.start()
+    try:
+        while len(slow.sends) < 12 and thread.is_alive():  # 1.2 s: past the first claim's lease
+            time.sleep(0.01)
+        with use_app(world):
+            summary = run_async(deliver_notifications(DeliverParams()))
+    finally:
+        done.set()
+        thread.join()
+    while asyncio.run(deliver(session, slow, world.now(), policy=world.policy)).claimed:
+        pass  # whatever the two left (a claim lost to the other) goes out now
+    assert len(slow.sends) == 48 and set(slow.sends.values()) == {1}
+    assert summary["largest_claim"] <= 4
+    claims = Counter(session.exec(select(Outbox.claim_token)).all())
+    assert max(claims.values()) <= 4  # any claim: one row per chat, as a 1 s lease sends at 1 msg/s
+
+
+def test_ingest_with_assign_and_no_actor_is_refused_before_any_work(app: App, session: Session,
+                                                                    factory: Factory) -> None:
+    from flows.ingest_notice import ingest_notice
+
+    leader = factory.person("Nguyễn Văn An")
+    with use_app(app):
+        with pytest.raises(Exception, match="actor_id"):
+            run_async(ingest_notice({"path": str(SEED), "assign": True, "now": T0.isoformat()}))
+        with pytest.raises(PermissionDenied):
+            run_async(ingest_notice({"path": str(SEED), "assign": True, "actor_id": leader.id,
+                                     "now": T0.isoformat()}))
+    assert session.exec(select(Notice)).all() == []  # nothing stored, nothing half-done

@@ -36,8 +36,8 @@ class Service:
 
     def __init__(self, data_dir: Path, *extra: str, **env: str) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
-        clean.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DONDOC_ENVIRONMENT="test",
-                     DONDOC_DATA_DIR=str(data_dir), **env)
+        clean.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DONDOC_ENVIRONMENT="test", DONDOC_WEB_PORT="0",
+                     DONDOC_DATA_DIR=str(data_dir), DONDOC_POLICY_FILE=str(data_dir / "policy.yaml"), **env)
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dondoc.cli", "run", "--no-bot", "--fast-interval", "1", *extra],
@@ -122,7 +122,13 @@ def spawn() -> Iterator[Callable[..., Service]]:
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     """A data dir whose database holds one assigned directive with its notification due now."""
     path = tmp_path / "data"
-    settings = Settings(data_dir=path, environment="test", telegram_token=None)  # type: ignore[arg-type]
+    path.mkdir()
+    # Delivery holds messages in quiet hours and on days off: let this run send whatever the wall clock says.
+    today = dt.datetime.now(dt.UTC).date()
+    days = ", ".join((today + dt.timedelta(days=k)).isoformat() for k in (-1, 0, 1))
+    (path / "policy.yaml").write_text(f'quiet_hours: {{start: "00:00", end: "00:00"}}\nextra_working_days: [{days}]\n')
+    settings = Settings(data_dir=path, environment="test", telegram_token=None,  # type: ignore[arg-type]
+                        policy_file=path / "policy.yaml")
     app = bootstrap(settings, notifier=RecordingNotifier())
     now = dt.datetime.now(dt.UTC)
     with app.session() as session:

@@ -17,6 +17,7 @@ from engine.binding import create_code
 from engine.directory import load_default_directory
 from engine.ingest.service import ingest_file
 from engine.models import Directive, DirectiveEvent, Outbox, Person, State
+from engine.report_files import report_file
 from tests.support.botapi import FakeBotAPI
 from tests.support.factory import T0
 from tests.support.fakes import FixedClock
@@ -118,6 +119,7 @@ def test_leader_and_office_work_a_directive_through_telegram(
                         .order_by(col(DirectiveEvent.seq))).all()
         person = s.get(Person, leader.id)
         sent_alert = s.exec(select(Outbox).where(Outbox.directive_id == d_id, Outbox.kind == "assigned")).one()
+        stored = report_file(s, hashlib.sha256(PDF).hexdigest())
     assert final.state == State.done and person.telegram_chat_id == LEADER_CHAT
     assert final.deadline.isoformat() == "2024-08-30T16:59:59+00:00"  # end of 30/8 in Hà Nội
     assert events[3].payload["new_deadline"] == final.deadline.isoformat()
@@ -128,8 +130,7 @@ def test_leader_and_office_work_a_directive_through_telegram(
     attachment = events[5].payload["attachment"]
     digest = hashlib.sha256(PDF).hexdigest()
     assert attachment["sha256"] == digest and attachment["size"] == len(PDF)
-    assert Path(attachment["path"]) == app.settings.data_dir / "reports" / digest
-    assert Path(attachment["path"]).read_bytes() == PDF
+    assert stored == PDF  # in the database, where every replica reads it
     assert sent_alert.message_id == botapi.sent(LEADER_CHAT)[1].message_id
     assert all(a.latency < 2 for a in botapi.answered_callbacks)
     assert len(botapi.answered_callbacks) == 6  # every press answered, including the stale one

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import socket
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -13,8 +15,8 @@ from sqlmodel import select
 from config.settings import Settings
 from engine.binding import create_code, redeem
 from engine.models import Directive, DirectiveEvent, Person, Role
-from notifiers import bot_texts
-from notifiers.telegram_bot import Webhook
+from notifiers.telegram import texts
+from notifiers.telegram.bot import Webhook
 from tests.support.botapi import FakeBotAPI, free_tcp_port
 from tests.support.factory import T0, Factory
 from tests.support.fakes import FixedClock
@@ -60,7 +62,7 @@ def test_unbound_chats_and_bad_codes_get_polite_answers(botapi: FakeBotAPI, sett
         return [m.text or "" for m in botapi.sent(STRANGER)]
 
     replies = asyncio.run(scenario())
-    assert replies[:4] == [bot_texts.UNBOUND] * 4
+    assert replies[:4] == [texts.UNBOUND] * 4
     assert replies[4].startswith("Mã liên kết không đúng")
     assert replies[5].startswith("Mã liên kết này đã được sử dụng")
     assert replies[6].startswith("Mã liên kết đã hết hạn")
@@ -72,7 +74,7 @@ def test_unbound_chats_and_bad_codes_get_polite_answers(botapi: FakeBotAPI, sett
 def test_stranger_forged_and_replayed_presses_change_nothing(
     botapi: FakeBotAPI, settings: Settings, caplog: pytest.LogCaptureFixture  # noqa: F811
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="notifiers.telegram_bot")
+    caplog.set_level(logging.WARNING, logger="notifiers.telegram")
     app, d_id, _office = _setup(settings, botapi)
 
     async def scenario() -> None:
@@ -82,11 +84,13 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
             ack = buttons(alert)["✅ Đã nhận"]
             other_user = botapi.default_user(OTHER)
             stranger = botapi.default_user(STRANGER)
-            steps = [(ack, other_user, bot_texts.FOREIGN),  # a bound leader of another agency
-                     (ack, stranger, bot_texts.UNBOUND),  # nobody we know
-                     ("k.1.2.AAAAAAAAAAAA", None, bot_texts.FORGED),  # made up
-                     (ack[:-1] + ("A" if ack[-1] != "A" else "B"), None, bot_texts.FORGED),  # tampered signature
-                     ("x" * 64, None, bot_texts.FORGED)]
+            steps = [(ack, other_user, texts.FOREIGN),  # a bound leader of another agency
+                     (ack, stranger, texts.UNBOUND),  # nobody we know
+                     ("k.1.2.AAAAAAAAAAAA", None, texts.FORGED),  # made up
+                     (ack[:-1] + ("A" if ack[-1] != "A" else "B"), None, texts.FORGED),  # tampered signature
+                     ("x" * 64, None, texts.FORGED),
+                     (ack[:-1] + "\ud800", None, texts.FORGED),  # a lone surrogate (not encodable)
+                     (ack[:5] + "\x00" + ack[6:], None, texts.FORGED)]
             for data, user, expected in steps:
                 count = len(botapi.sent(LEAD))
                 botapi.inject_callback(LEAD, alert.message_id, data, user=user)
@@ -98,15 +102,15 @@ def test_stranger_forged_and_replayed_presses_change_nothing(
             count = len(botapi.sent(LEAD))
             botapi.inject_callback(LEAD, alert.message_id, ack)  # replayed
             reply = await botapi.wait_for_async(lambda: botapi.sent(LEAD)[count:], timeout=5)
-            assert reply[0].text == bot_texts.STALE
+            assert reply[0].text == texts.STALE
 
     asyncio.run(scenario())
     assert _events(app, d_id) == ["Drafted", "Assigned", "Acknowledged"]
     with app.session() as s:
         assert s.get(Directive, d_id).version == 3
-    assert len(botapi.answered_callbacks) == 7  # every press answered
+    assert len(botapi.answered_callbacks) == 9  # every press answered
     refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
-    assert len(refused) == 6 and any("stale" in m for m in refused) and any("signature" in m for m in refused)
+    assert len(refused) == 8 and any("stale" in m for m in refused) and any("signature" in m for m in refused)
     app.engine.dispose()
 
 
@@ -133,4 +137,44 @@ def test_webhook_requires_the_secret_on_every_request(botapi: FakeBotAPI, settin
     assert asyncio.run(scenario()) == (403, 403)
     assert botapi.sent(LEAD)[0].text.startswith("Hướng dẫn sử dụng dondoc")
     assert [d.status for d in botapi.webhook_deliveries] == [200]
+    app.engine.dispose()
+
+
+def _post_headers(port: int, headers: dict[str, str]) -> bytes:
+    """Send a POST's headers and no body; the answer must come anyway (nothing waits for the body)."""
+    lines = ["POST /telegram HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall("\r\n".join(lines).encode())
+        return sock.recv(200)
+
+
+def test_webhook_refuses_on_the_headers_before_reading_a_body(botapi: FakeBotAPI,  # noqa: F811
+                                                              settings: Settings) -> None:
+    app, _d, _office = _setup(settings, botapi)
+    port = free_tcp_port()
+    hook = Webhook(f"http://127.0.0.1:{port}/telegram", "127.0.0.1", port, secret="bi-mat_webhook-42")
+    big = {"Content-Type": "application/json", "Content-Length": str(50 * 1024 * 1024)}
+
+    async def scenario() -> list[bytes]:
+        async with running_bot(app, webhook=hook):
+            answers = [await asyncio.to_thread(_post_headers, port, headers) for headers in (
+                big, {**big, "X-Telegram-Bot-Api-Secret-Token": "doan-bua"},
+                {**big, "X-Telegram-Bot-Api-Secret-Token": hook.secret})]
+            async def chunks() -> AsyncIterator[bytes]:
+                for _ in range(64):
+                    yield b" " * 65536
+
+            try:  # chunked, no length: the server hangs up at the cap (1 MB) instead of buffering 4 MB
+                async with httpx.AsyncClient(timeout=5) as client:
+                    streamed = await client.post(hook.url, content=chunks(), headers={
+                        "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": hook.secret})
+                answers.append(f"HTTP/1.1 {streamed.status_code}".encode())
+            except httpx.TransportError:
+                answers.append(b"HTTP/1.1 closed")
+            botapi.inject_message(LEAD, "/help")  # and the real thing still works
+            await botapi.wait_for_async(lambda: botapi.sent(LEAD), timeout=5)
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [a.split(b"\r\n")[0].split(b" ")[1] for a in answers] == [b"403", b"403", b"413", b"closed"]
     app.engine.dispose()

@@ -48,6 +48,8 @@ def run_sweep(app: App, session: Session, now: dt.datetime) -> SweepReport:
 
 
 def run_deliver(app: App, session: Session, now: dt.datetime, **kw: object) -> DeliveryReport:
+    """One delivery pass at `now`, with the clock standing still while it runs (exact timestamps)."""
+    kw.setdefault("clock", lambda: now)
     return asyncio.run(deliver(session, app.notifier, now, policy=app.policy, calendar=app.calendar, **kw))
 
 

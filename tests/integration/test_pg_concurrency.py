@@ -1,4 +1,5 @@
-"""On PostgreSQL: four concurrent sweep+deliver loops give exactly one row and one send per step."""
+"""On PostgreSQL: four concurrent sweep+deliver loops give exactly one row and one send per step; a claim
+takes its batch and no more, whatever plan the planner picks."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import create_engine, event, func, insert, text
 from sqlmodel import Session, select
 
-from engine.db import make_engine
-from engine.delivery import deliver
+from engine.db import make_engine, migrate
+from engine.delivery import claim, deliver
 from engine.models import DirectiveEvent, Outbox
 from engine.notify import Delivered, Notification
 from engine.policy import Policy
@@ -104,3 +105,44 @@ def test_four_concurrent_loops_send_each_step_once(pg_url: str) -> None:
         assert events == N
     engine.dispose()
     assert len(notifier.sends) == N and set(notifier.sends.values()) == {1}
+
+
+PLANS = {  # planner settings that push the claim's IN (…) into other joins, as different tables do
+    "default": {},
+    "nested loop": {"enable_hashjoin": "off", "enable_mergejoin": "off", "enable_material": "off"},
+    "merge join": {"enable_hashjoin": "off", "enable_nestloop": "off"},
+    "no bitmap": {"enable_bitmapscan": "off", "enable_hashjoin": "off"},
+}
+
+
+@pytest.mark.parametrize("due", [384, 10_000])
+def test_a_claim_takes_its_batch_and_no_more_whatever_the_plan(pg_url: str, due: int) -> None:
+    """Issue 12.1: `id IN (SELECT … LIMIT 100 FOR UPDATE SKIP LOCKED)` became a nested-loop semi-join that
+    re-ran the subquery per row, each run locking the next rows: 171 of 384 fresh rows claimed for 100."""
+    setup = make_engine(pg_url)
+    migrate(setup)
+    now = at("2024-07-26 09:00")
+    with setup.begin() as conn:  # a fresh table the planner knows nothing about (never analysed)
+        conn.execute(text("ALTER TABLE outbox SET (autovacuum_enabled = false)"))
+        conn.execute(insert(Outbox), [
+            {"key": f"k{i}", "kind": "digest", "payload": {}, "status": "pending", "attempts": 0,
+             "not_before": now - dt.timedelta(seconds=i % 7), "created_at": now, "person_id": None}
+            for i in range(due)])
+    setup.dispose()
+    for plan, settings in PLANS.items():
+        engine = make_engine(pg_url)
+
+        @event.listens_for(engine, "connect")
+        def _plan(dbapi_conn: object, _record: object, settings: dict[str, str] = settings) -> None:
+            with dbapi_conn.cursor() as cur:  # type: ignore[attr-defined]
+                for name, value in settings.items():
+                    cur.execute(f"SET {name} = {value}")
+
+        with Session(engine) as session:
+            claims = [claim(session, now, limit=100, lease=dt.timedelta(seconds=30), per_person=100).ids
+                      for _ in range(3)]
+            assert [len(c) for c in claims] == [100, 100, 100], plan
+            assert len(set().union(*claims)) == 300, plan  # disjoint
+            session.execute(text("UPDATE outbox SET status = 'pending', claim_token = NULL"))  # for the next plan
+            session.commit()
+        engine.dispose()

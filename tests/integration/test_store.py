@@ -79,14 +79,14 @@ def test_event_and_projection_are_written_together_or_not_at_all(
 
 def test_refusals_name_the_problem(session: Session, factory: Factory, world: dict) -> None:
     d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
-    with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp may not record Acknowledged"):
+    with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp không có quyền “xác nhận đã nhận”"):
         commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
-    with pytest.raises(InvalidInput, match="needs text or a file"):
+    with pytest.raises(InvalidInput, match="cần có nội dung hoặc tệp đính kèm"):
         commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="  ")
     commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="Xong")
-    with pytest.raises(PermissionDenied, match="needs: office"):
+    with pytest.raises(PermissionDenied, match="việc này của Văn phòng UBND tỉnh"):
         commands.accept_report(session, d.id, actor_id=world["leader"].id, now=T0)
-    with pytest.raises(TransitionNotAllowed, match="ExtensionRequested is not allowed in state 'reported'"):
+    with pytest.raises(TransitionNotAllowed, match="“xin gia hạn” khi nhiệm vụ đang ở trạng thái “đã báo cáo"):
         commands.request_extension(session, d.id, actor_id=world["leader"].id, now=T0,
                                    new_deadline=T0 + dt.timedelta(days=90))
     assert _events(session, d.id) == ["Drafted", "Assigned", "ReportSubmitted"]
@@ -98,6 +98,24 @@ def test_double_acknowledge_is_a_noop(session: Session, factory: Factory, world:
     second = commands.acknowledge(session, d.id, actor_id=world["focal"].id, now=T0)
     assert not first.noop and second.noop and second.event is None
     assert _events(session, d.id).count("Acknowledged") == 1
+    with pytest.raises(PermissionDenied):  # not "no change": a stranger has no say, whatever the state
+        commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
+    with pytest.raises(PermissionDenied):  # nor may the office acknowledge for the lead
+        commands.acknowledge(session, d.id, actor_id=world["office"].id, now=T0)
+
+
+def test_editing_a_draft_to_the_same_value_records_nothing(session: Session, factory: Factory, world: dict) -> None:
+    d = factory.directive(world["stc"], deadline=dt.date(2024, 5, 31))
+    office = world["office"].id
+    changes = {"task": "Nội dung đã sửa", "deadline": dt.date(2024, 6, 28), "coordinators": ["Sở Tư pháp"]}
+    assert not commands.edit_draft(session, d.id, actor_id=office, now=T0, changes=changes).noop
+    again = commands.edit_draft(session, d.id, actor_id=office, now=T0, changes=dict(changes))
+    assert again.noop and _events(session, d.id) == ["Drafted", "DraftEdited"]
+    partly = commands.edit_draft(session, d.id, actor_id=office, now=T0, changes={**changes, "ref": "9"})
+    assert partly.event is not None and partly.event.payload["changes"] == {"ref": "9"}
+    assert session.get(Directive, d.id).deadline == dt.datetime(2024, 6, 28, 16, 59, 59, tzinfo=dt.UTC)  # type: ignore[union-attr]
+    with pytest.raises(InvalidInput, match="hơn 20 năm"):
+        commands.edit_draft(session, d.id, actor_id=office, now=T0, changes={"deadline": dt.date(9999, 12, 31)})
 
 
 def test_stale_writer_gets_a_conflict(app: App, factory: Factory, world: dict) -> None:
@@ -127,7 +145,7 @@ def test_extension_flow_keeps_history(session: Session, factory: Factory, world:
     assert granted.directive.deadline == new
     assert granted.directive.original_deadline == dt.datetime(2024, 5, 31, 16, 59, 59, tzinfo=dt.UTC)
     assert granted.directive.pending_extension is None
-    with pytest.raises(InvalidInput, match="no pending extension"):
+    with pytest.raises(InvalidInput, match="không có đề nghị gia hạn nào đang chờ"):
         commands.deny_extension(session, d.id, actor_id=world["office"].id, now=T0)
 
 
@@ -203,3 +221,44 @@ def test_every_command_records_a_declared_event() -> None:
     declared = {t.event for t in TRANSITIONS}
     assert set(commands.EVENT_OF.values()) <= declared
     assert set(commands.EVENT_OF) == set(commands.Command.__args__)  # type: ignore[attr-defined]
+
+
+def test_a_directive_nobody_receives_is_on_the_office_list(session: Session, factory: Factory, world: dict) -> None:
+    from engine.calendar import WorkCalendar
+    from engine.digest import queue_daily_digest
+    from engine.notify import Notification, Recipient
+    from engine.people import unreached_directives
+    from engine.stats import compute_stats
+    from notifiers.messages import render
+
+    empty = factory.agency("SDL", "Sở Du lịch")  # nobody in the directory works there
+    lonely = factory.assigned(empty, world["office"], deadline=dt.date(2024, 5, 31))
+    reached = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
+    assert lonely.state == State.assigned  # tracked all the same …
+    assert session.exec(select(Outbox).where(Outbox.directive_id == lonely.id)).all() == []  # … told to no one
+    assert [d.id for d in unreached_directives(session)] == [lonely.id]
+    by_agency = {r.name: r.no_recipient for r in compute_stats(session, T0, by="agency")}
+    assert by_agency == {"Sở Du lịch": 1, "Sở Tài chính": 0}
+    assert compute_stats(session, T0, by="all")[0].no_recipient == 1
+    assert queue_daily_digest(session, T0, calendar=WorkCalendar()) >= 1
+    row = session.exec(select(Outbox).where(Outbox.kind == "digest", Outbox.person_id == world["office"].id)).one()
+    assert [i["id"] for i in row.payload["unreached"]] == [lonely.id] and reached.id != lonely.id
+    office = Recipient(person_id=world["office"].id, name="Trần Thị Hoa", role="office")
+    text = render(Notification(outbox_id=row.id, kind="digest", recipient=office, directive=None,  # type: ignore[arg-type]
+                               payload=row.payload))
+    assert "Không có ai trong danh bạ nhận thông báo (1)" in text.text and "[Sở Du lịch]" in text.text
+
+
+def test_a_deadline_at_the_end_of_the_calendar_never_crashes_the_sweep(
+    session: Session, factory: Factory, world: dict
+) -> None:
+    """A value stored before deadlines were range-checked (year 9999) is swept like any other."""
+    from engine.sweep import sweep
+
+    far = factory.assigned(world["stc"], world["office"], deadline=dt.date(9999, 12, 30))
+    end = dt.datetime(9999, 12, 31, 3, 0, tzinfo=dt.UTC)  # 10:00 on the last day the calendar has
+    report = sweep(session, end)
+    session.expire_all()
+    swept = session.get(Directive, far.id)
+    assert swept is not None and swept.state == State.overdue and report.overdue_marked == 1
+    assert swept.next_check_at is None  # no step exists after 9999: the sweep stops looking, it does not crash

@@ -52,7 +52,7 @@ EXPECTED = [  # (delivered at, local; recipient; kind; item; step)
     ("2024-05-31 08:00", "bql", "due_today", "1.(4)", "due"),
     ("2024-06-03 08:00", "bql", "overdue", "1.(4)", "overdue:1"),
     # Down 4/6–10/6; back at 22:00 on 10/6: only the latest missed step per directive (queued for 07:00).
-    ("2024-06-11 08:00", "bql", "overdue", "1.(4)", "overdue:5"),
+    # The 08:00 sweep then queues overdue:7 before anything was delivered: the lead gets that one only.
     ("2024-06-11 08:00", "supervisor", "escalation", "1.(4)", "overdue:5"),
     ("2024-06-11 08:00", "tp", "nudge", "8", "nudge:3"),
     ("2024-06-11 08:00", "bql", "overdue", "1.(4)", "overdue:7"),

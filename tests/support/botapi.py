@@ -183,12 +183,13 @@ class _StoredFile:
     file_name: str | None
     mime_type: str | None
     content: bytes
+    declared_size: int | None = None
 
     def as_document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
-            "file_size": len(self.content),
+            "file_size": len(self.content) if self.declared_size is None else self.declared_size,
         }
         if self.file_name:
             doc["file_name"] = self.file_name
@@ -509,10 +510,15 @@ class FakeBotAPI:
         *,
         mime_type: str | None = None,
         user: dict[str, Any] | None = None,
+        declared_size: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a user's document upload; the bot can fetch it through getFile."""
+        """Queue a user's document upload; the bot can fetch it through getFile.
+
+        ``declared_size`` is the ``file_size`` the update and getFile claim instead of the real one
+        (a modified client, or a self-hosted Bot API that reports no or wrong sizes)."""
         with self._cond:
             stored = self._store_file(content, filename, mime_type or _guess_mime(filename))
+            stored.declared_size = declared_size
             return self.inject_message(chat_id, caption, user=user, document=stored.as_document())
 
     def inject_callback(
@@ -637,6 +643,14 @@ class FakeBotAPI:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"condition not met within {timeout} s")
             await asyncio.sleep(interval)
+
+    def route_webhook(self, url: str) -> None:
+        """Deliver the next updates to `url` with the same secret: a reverse proxy in front of replicas."""
+        with self._cond:
+            if not self._webhook.get("url"):
+                raise RuntimeError("no webhook is set")
+            self._webhook["url"] = url
+            self._cond.notify_all()
 
     # ------------------------------------------------------------------ faults
 
@@ -954,12 +968,7 @@ class FakeBotAPI:
             stored = self._files.get(str(params.get("file_id") or ""))
             if stored is None:
                 raise BotAPIError(400, "Bad Request: invalid file_id")
-            return {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content),
-                "file_path": stored.file_path,
-            }
+            return {**stored.as_document(), "file_path": stored.file_path}
 
     def _edit_message_text(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
         raw = params.get("text")
@@ -1045,6 +1054,13 @@ class FakeBotAPI:
         if stored is None:
             raise BotAPIError(404, "Not Found: file not found")
         return 200, stored.mime_type or "application/octet-stream", stored.content
+
+    def misdeclared(self, target: str) -> bool:
+        """Whether the file behind a download URL was injected with a ``declared_size``."""
+        _token, _, file_path = unquote(target.removeprefix("/file/bot")).partition("/")
+        with self._lock:
+            stored = self._files_by_path.get(file_path)
+            return stored is not None and stored.declared_size is not None
 
     # ------------------------------------------------------------------ helpers (lock held)
 
@@ -1261,9 +1277,19 @@ class _Handler(BaseHTTPRequestHandler):
         status, content_type, payload = self.fake.handle_http(
             http_method, self.path, self.headers.get("Content-Type", ""), body
         )
+        # A file whose size was misdeclared is sent chunked: the client learns its size only by reading it.
+        chunked = status == 200 and self.path.startswith("/file/bot") and self.fake.misdeclared(self.path)
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(payload), 65536):
+                    piece = payload[start:start + 65536]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -9,6 +9,7 @@ from sqlalchemy import insert, text
 
 from engine.db import make_engine, migrate
 from engine.models import Agency, Directive, Person, Role, State
+from engine.search import fold
 
 T_ASSIGNED = dt.datetime(2024, 4, 22, 2, 0, tzinfo=dt.UTC)
 
@@ -29,7 +30,8 @@ def populate_open(
         rows = [{"id": i, "task": f"Nhiệm vụ {i}", "ref": str(i), "lead_agency_id": 1 + i % agencies,
                  "coordinators": [], "review_flags": [], "deadline": deadline(i), "deadline_kind": "date",
                  "confidence": 1.0, "state": State.in_progress.name, "version": 2, "next_check_at": next_check(i),
-                 "created_at": T_ASSIGNED, "updated_at": T_ASSIGNED, "assigned_at": T_ASSIGNED}
+                 "created_at": T_ASSIGNED, "updated_at": T_ASSIGNED, "assigned_at": T_ASSIGNED,
+                 "search_text": fold(f"{i} Nhiệm vụ {i}")}
                 for i in range(start, min(start + 20_000, count + 1))]
         with engine.begin() as conn:
             conn.execute(insert(Directive), rows)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+import threading
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 from telegram.ext import Application
@@ -13,8 +14,9 @@ from telegram.ext import Application
 from config.settings import Settings
 from dondoc.bootstrap import App, bootstrap
 from engine.db import make_engine
-from notifiers.telegram_bot import Webhook, build_application, run_bot
-from notifiers.telegram_notifier import TelegramNotifier
+from notifiers.telegram.bot import Webhook, build_application, run_bot
+from notifiers.telegram.limits import ChatLimiter
+from notifiers.telegram.notifier import TelegramNotifier
 from tests.support.botapi import FakeBotAPI
 
 
@@ -32,11 +34,12 @@ def telegram_app(settings: Settings, fake: FakeBotAPI, clock: Any, **limits: Any
 
 
 @contextlib.asynccontextmanager
-async def running_bot(app: App, webhook: Webhook | None = None, drain_interval: float = 0.0
-                      ) -> AsyncIterator[Application]:
+async def running_bot(app: App, webhook: Webhook | None = None, drain_interval: float = 0.0,
+                      limiter: ChatLimiter | None = None) -> AsyncIterator[Application]:
     """Start the bot (polling unless `webhook`), yield its Application, stop it on exit."""
     stop = asyncio.Event()
-    application = build_application(app, app.notifier, drain_interval=drain_interval)  # type: ignore[arg-type]
+    application = build_application(app, app.notifier, drain_interval=drain_interval,  # type: ignore[arg-type]
+                                    limiter=limiter)
     started = asyncio.Event()
     task = asyncio.create_task(run_bot(application, stop, webhook, started))
     waiter = asyncio.create_task(started.wait())
@@ -49,6 +52,45 @@ async def running_bot(app: App, webhook: Webhook | None = None, drain_interval: 
     finally:
         stop.set()
         await task
+
+
+T = TypeVar("T")
+
+
+class BotThread:
+    """The bot running in its own thread and event loop, for synchronous tests (hypothesis properties)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, application: Application) -> None:
+        self.loop, self.application = loop, application
+
+    def call(self, coroutine: Awaitable[T], timeout: float = 30) -> T:
+        """Run a coroutine on the bot's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def bot_in_thread(app: App, **options: Any) -> Iterator[BotThread]:
+    """Start `running_bot(app, **options)` in a thread; stop it and join the thread on exit."""
+    loop = asyncio.new_event_loop()
+    started, stop = threading.Event(), asyncio.Event()
+    holder: dict[str, Application] = {}
+
+    async def main() -> None:
+        async with running_bot(app, **options) as application:
+            holder["application"] = application
+            started.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="dondoc-test-bot")
+    thread.start()
+    try:
+        if not started.wait(15):
+            raise RuntimeError("the bot did not start")
+        yield BotThread(loop, holder["application"])
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        loop.close()
 
 
 def buttons(message: Any) -> dict[str, str]:

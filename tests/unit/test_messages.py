@@ -38,6 +38,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "cancelled": {"reason": "Nhiệm vụ đã được giao lại"},
     "delivery_failed": {"failed_kind": "overdue", "person_name": "Nguyễn Văn An", "error": "Forbidden",
                         "permanent": True, "attempts": 1},
+    "login_link": {"url": "http://127.0.0.1:8080/dang-nhap/abc", "expires_at": "2024-04-22T02:15:00+00:00"},
     "digest": {"date": "2024-05-20", "scope": "agency", "title": "Sở Tư pháp", "due_soon_days": 3,
                "counts": {"overdue": 0, "due_soon": 1, "in_time": 2, "reported": 1, "no_deadline": 1},
                "items": [{"id": 1, "ref": "8", "task": "Dự thảo Quyết định bãi bỏ 23 Quyết định",

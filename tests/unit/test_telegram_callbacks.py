@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from notifiers.telegram_callbacks import CODES, MAX_BYTES, Callback, ForgedCallback, sign, verify
+from notifiers.telegram.callbacks import CODES, MAX_BYTES, Callback, ForgedCallback, sign, verify
 
 KEY = "khóa-bí-mật"
 
@@ -39,3 +41,9 @@ def test_any_change_breaks_the_signature() -> None:
 def test_unknown_action_cannot_be_signed() -> None:
     with pytest.raises(ValueError):
         sign("delete_everything", 1, 1, KEY)
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=80))
+def test_anything_we_did_not_sign_is_forged_and_nothing_else(data: str) -> None:
+    with pytest.raises(ForgedCallback):
+        verify(data, KEY)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from notifiers.messages import ACK, EXTEND, REPORT, SNOOZE
-from notifiers.telegram_callbacks import verify
-from notifiers.telegram_keyboards import action_keyboard, buttons_for, list_keyboard, snooze_keyboard
+from notifiers.telegram.callbacks import verify
+from notifiers.telegram.keyboards import action_keyboard, buttons_for, list_keyboard, snooze_keyboard
 
 KEY = "test-secret"
 

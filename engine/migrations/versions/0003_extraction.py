@@ -1,7 +1,7 @@
 """extraction: the candidates of a notice (clauses possibly directives, not taken), kept for review
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0006
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
