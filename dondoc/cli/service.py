@@ -48,7 +48,7 @@ def deliver_cmd(now: str | None = NOW,
     for line in delivery_lines(report):
         console.print(line, soft_wrap=True)
     if report.sent == 0 and report.errors:
-        raise DondocError("không gửi được tin nào; kiểm tra kết nối tới Bot API (DONDOC_TELEGRAM_API_URL) "
+        raise DondocError("Không gửi được tin nào; kiểm tra kết nối tới Bot API (DONDOC_TELEGRAM_API_URL) "
                           "và token, rồi chạy lại `dondoc deliver`")
 
 
