@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from sqlmodel import Session, col, select
 
 from config.settings import DATA_DIR, Settings
@@ -18,6 +19,7 @@ from engine.digest import queue_daily_digest
 from engine.directory import load_default_directory
 from engine.errors import DondocError
 from engine.ingest.service import ingest_file
+from engine.labels import EVENT_LABELS, label
 from engine.models import Directive, DirectiveEvent, Person, Role, State
 from engine.people import lead_people
 from engine.stats import compute_stats
@@ -51,7 +53,7 @@ def run_demo(*, days: int = 92, data_dir: Path | None = None, console: Console |
         load_default_directory(session, settings.agencies_file)
         office = session.exec(select(Person).where(Person.role == Role.office)).first()
         if office is None:
-            raise DondocError("the directory has no office member to assign with")
+            raise DondocError("Danh bạ chưa có chuyên viên Văn phòng nào để giao nhiệm vụ.")
         report = ingest_file(session, SAMPLE, clock.now, assign_all=True, actor_id=office.id)
     console.rule(f"Nhập thông báo mẫu: {len(report.drafts)} nhiệm vụ, đã giao {len(report.assigned)}")
     if report.left_as_draft:
@@ -84,7 +86,9 @@ def _print_events(console: Console, session: Session, last_id: int) -> int:
                                                        col(DirectiveEvent.type).not_in(("Drafted", "ReminderSent")))
                           .order_by(col(DirectiveEvent.id))).all()
     for e in events:
-        console.print(f"[dim]{local(e.at).format('DD/MM/YYYY HH:mm')}[/dim] #{e.directive_id} {e.type} ({e.actor})")
+        who = "hệ thống" if e.actor == "system" else e.actor
+        console.print(f"[dim]{local(e.at).format('DD/MM/YYYY HH:mm')}[/dim] #{e.directive_id} "
+                      f"{escape(label(EVENT_LABELS, e.type))} ({escape(who)})")
     return max((e.id for e in events), default=last_id)  # type: ignore[type-var]
 
 
@@ -113,4 +117,4 @@ def _script(console: Console, session: Session, now: dt.datetime, office_id: int
                                            reason="Chờ ý kiến thẩm định của các Bộ, ngành Trung ương")
                 commands.grant_extension(session, d.id, actor_id=office_id, now=now)  # type: ignore[arg-type]
         except DondocError as exc:  # the story goes on; the refusal is part of what it shows
-            console.print(f"[yellow]{exc}[/yellow]")
+            console.print(f"[yellow]{escape(str(exc))}[/yellow]")

@@ -100,7 +100,7 @@ async def arun(app_or_settings: App | Settings, *, with_bot: bool = True,
             loop.remove_signal_handler(sig)
         log.info("stopped")
     if failure:  # a part of the service died: say so and exit non-zero, after stopping the rest
-        raise DondocError(f"the service stopped because {failure}")
+        raise DondocError(f"Dịch vụ đã dừng vì {failure}")
 
 
 def take_signals(stop: asyncio.Event) -> None:

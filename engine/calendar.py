@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import holidays
-
 # holidays names a swapped day off "Ngày nghỉ (thay cho ngày 04/05/2024)": that Saturday becomes a working day.
 _SWAP = re.compile(r"thay cho ngày (\d{1,2})/(\d{1,2})/(\d{4})")
 
@@ -16,6 +14,8 @@ _SWAP = re.compile(r"thay cho ngày (\d{1,2})/(\d{1,2})/(\d{4})")
 @lru_cache(maxsize=64)
 def _public_holidays(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     """Days off and make-up working days the holidays package knows for a year."""
+    import holidays  # imported on first use: most commands never ask the calendar
+
     days = holidays.country_holidays("VN", years=[year], language="vi")
     off: set[dt.date] = set()
     make_up: set[dt.date] = set()

@@ -27,7 +27,8 @@ from engine.errors import (
     TransitionNotAllowed,
 )
 from engine.events import Event
-from engine.lifecycle import actors_of, transition_for
+from engine.labels import EVENT_LABELS, STATE_LABELS, label
+from engine.lifecycle import Actor, actors_of, transition_for
 from engine.models import Directive, DirectiveEvent, Person, State
 from engine.outbox import enqueue
 from engine.people import actor_kinds, coordinator_people, get_person, lead_people, office_people
@@ -156,42 +157,44 @@ def _payload(cmd: Command, directive: Directive, now: dt.datetime) -> dict[str, 
         case AssignDirective():
             if not has_lead(directive):
                 raise InvalidInput(
-                    f"directive {directive.id} has no resolved lead; set one first "
-                    f"(dondoc review {directive.id} --lead …)"
+                    f"Nhiệm vụ #{directive.id} chưa có đơn vị hoặc người chủ trì trong danh bạ; "
+                    "hãy chọn chủ trì trước khi giao."
                 )
             return {}
         case EditDraft(changes=changes):
             bad = set(changes) - EDITABLE
             if bad:
-                raise InvalidInput(f"cannot edit {', '.join(sorted(bad))}; editable: {', '.join(sorted(EDITABLE))}")
+                raise InvalidInput(f"Không sửa được {', '.join(sorted(bad))}; chỉ sửa được: "
+                                   f"{', '.join(sorted(EDITABLE))}.")
             if changes.get("deadline") is not None:
                 changes = {**changes, "deadline": typed_deadline(changes["deadline"], now)}
             return {"changes": _jsonable({k: v for k, v in changes.items() if getattr(directive, k) != v})}
         case SubmitReport(text=text, attachment=attachment):
             if not text.strip() and not attachment:
-                raise InvalidInput("a report needs text or a file")
+                raise InvalidInput("Báo cáo cần có nội dung hoặc tệp đính kèm.")
             return {"text": text, "attachment": attachment}
         case AcceptReport(note=note):
             return {"note": note}
         case ReturnReport(reason=reason) | DenyExtension(reason=reason) | CancelDirective(reason=reason):
             if isinstance(cmd, DenyExtension) and not directive.pending_extension:
-                raise InvalidInput(f"directive {directive.id} has no pending extension request")
+                raise InvalidInput(f"Nhiệm vụ #{directive.id} không có đề nghị gia hạn nào đang chờ.")
             return {"reason": reason}
         case MarkOverdue():
             return {"deadline": _iso(directive.deadline)}
         case RequestExtension(new_deadline=typed, reason=reason):
             new = typed_deadline(typed, now)
             if directive.deadline is not None and new <= directive.deadline:
-                raise InvalidInput("the requested deadline must be later than the current one")
+                current = local(directive.deadline).format("DD/MM/YYYY")
+                raise InvalidInput(f"Hạn đề nghị phải sau hạn hiện tại ({current}).")
             if new <= now:
-                raise InvalidInput("the requested deadline is already past")
+                raise InvalidInput("Hạn đề nghị đã qua; hãy chọn một ngày sau hôm nay.")
             return {"new_deadline": _iso(new), "reason": reason}
         case GrantExtension(new_deadline=typed):
             pending = directive.pending_extension
             new = None if typed is None else typed_deadline(typed, now)
             if new is None:
                 if not pending:
-                    raise InvalidInput(f"directive {directive.id} has no pending extension request; give a date")
+                    raise InvalidInput(f"Nhiệm vụ #{directive.id} không có đề nghị gia hạn đang chờ; hãy ghi hạn mới.")
                 return {"new_deadline": pending["new_deadline"], "requested": True}
             return {"new_deadline": _iso(new), "requested": bool(pending)}
     return {}
@@ -202,6 +205,7 @@ def has_lead(directive: Directive) -> bool:
     return directive.lead_agency_id is not None or directive.leader_id is not None
 
 
+ACTOR_LABELS = {Actor.office: "Văn phòng UBND tỉnh", Actor.lead: "đơn vị hoặc người chủ trì", Actor.system: "hệ thống"}
 SANE_YEARS = 20  # a typed deadline further than this from today is a typing mistake
 
 
@@ -235,7 +239,7 @@ def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
 def _load(session: Session, directive_id: int) -> Directive:
     directive = session.get(Directive, directive_id, populate_existing=True)
     if directive is None:
-        raise NotFound(f"no directive with id {directive_id}")
+        raise NotFound(f"Không có nhiệm vụ #{directive_id}.")
     return directive
 
 
@@ -310,9 +314,10 @@ def _handle(session: Session, cmd: Command, now: dt.datetime) -> Outcome:
     # The actor first: "no change" or "not in this state" would tell a stranger about the directive.
     kinds, needed = actor_kinds(person, directive), actors_of(event_type)
     if not kinds & needed:
-        who = person.name if person else "system"
-        need = " or ".join(sorted(a.value for a in needed))
-        raise PermissionDenied(f"{who} may not record {event_type} on directive {directive.id} (needs: {need})")
+        who = person.name if person else "Hệ thống"
+        need = " hoặc ".join(sorted(ACTOR_LABELS[a] for a in needed))
+        raise PermissionDenied(f"{who} không có quyền “{label(EVENT_LABELS, event_type).lower()}” nhiệm vụ "
+                               f"#{directive.id} (việc này của {need}).")
     try:
         transition_for(directive.state, event_type)
     except TransitionNotAllowed:
@@ -441,8 +446,8 @@ def _after_conflict(session: Session, cmd: Command, exc: Exception) -> Outcome:
     if _already_holds(directive, EVENT_OF[type(cmd)]):
         return Outcome(directive, None, noop=True)
     raise ConcurrencyConflict(
-        f"directive {cmd.directive_id} was changed by someone else at the same time "
-        f"(now '{directive.state.value}', version {directive.version}); look again and retry"
+        f"Nhiệm vụ #{cmd.directive_id} vừa được người khác cập nhật (nay "
+        f"“{label(STATE_LABELS, directive.state.value)}”, phiên bản {directive.version}); hãy xem lại rồi thử lại."
     ) from exc
 
 

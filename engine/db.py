@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from engine.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 WRITE_OPTION = "dondoc_write"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -58,6 +62,8 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 def alembic_config(engine: Engine) -> Config:
     """Alembic configuration pointing at our migrations and this engine."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -65,29 +71,49 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the latest migration."""
+    """Create or upgrade the schema to the latest migration.
+
+    The usual case, a database already at the head, is one query and no Alembic import: every CLI call
+    passes here, and loading Alembic and the migration scripts costs more than most commands.
+    """
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
+            current = (conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+                       if "alembic_version" in tables else [])
     except OperationalError as exc:
-        raise StorageUnavailable(f"cannot reach the database: {exc.orig}") from exc
-    current = _current_revision(engine) if "alembic_version" in tables else None
-    if current is not None and current == _head_revision(engine):
+        raise StorageUnavailable(f"Không kết nối được cơ sở dữ liệu (DONDOC_DATABASE_URL): {exc.orig}") from exc
+    head = _declared_head() or _head_revision(engine)
+    if current == [head]:
         return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
+
+
+_REVISION = re.compile(r'^revision(?::[^=]*)?=\s*"([^"]+)"', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision(?::[^=]*)?=\s*"([^"]+)"', re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _declared_head() -> str | None:
+    """The single head of the migration chain, read from the scripts' text; None if it is not plain."""
+    revisions, parents = set(), set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision = _REVISION.search(source)
+        if revision is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(_DOWN.findall(source))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def _head_revision(engine: Engine) -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-
-
-def _current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
 
 
 @contextmanager

@@ -29,9 +29,11 @@ class Deadline:
 
 
 # --- building blocks --------------------------------------------------------------------------
-_D = r"(\d{1,2})"
+_D = r"(?<![\d/.])(\d{1,2})"
 _M = r"(\d{1,2})"
-_Y = r"(\d{4})"
+_Y = r"(\d{4,6})(?!\d)"  # five or six figures are a typo or a probe: read, then refused as out of range
+# A deadline further than this from the notice is a typo or a probe ("năm 99999"): unreadable, for review.
+MAX_YEARS = 20
 # 21/4/2024, 21/4 (no year), "ngày 20 tháng 10 năm 2024", "20 tháng 10"
 _DATE = (
     rf"(?:{_D}\s*[/.]\s*{_M}(?:\s*[/.]\s*{_Y})?(?![/\d])"
@@ -47,6 +49,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("recurring_day", re.compile(
         rf"(?:(?:trước|chậm nhất|vào)\s+)?(?:ngày\s+)?(?:từ\s+ngày\s+\d{{1,2}}\s+đến\s+)?(?:ngày\s+)?{_D}"
         r"\s+(?:hằng|hàng)\s+(tháng|quý|năm)", re.I)),
+    # "trước ngày 25/12 hàng năm": the same day every year
+    ("recurring_yearly", re.compile(
+        r"(?:(?:trước|chậm\s+nhất|vào)\s+)?(?:ngày\s+)?(?<![\d/])(\d{1,2})\s*[/.]\s*(\d{1,2})(?![/\d])\s*,?\s+"
+        r"(?:hằng|hàng|mỗi)\s+năm", re.I)),
     # "trước 15 giờ hằng ngày", "vào chiều thứ Sáu hằng tuần": a time of day or a weekday that repeats
     ("recurring_time", re.compile(
         r"(?:trước|chậm\s+nhất|vào|lúc)\s+(?:lúc\s+)?(\d{1,2})\s*(?:giờ|h)\s*(?:(\d{2})\s*(?:phút)?)?\s*,?\s*"
@@ -65,11 +71,21 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("time", re.compile(
         rf"(?:trước|chậm nhất|vào)\s+(?:lúc\s+)?(\d{{1,2}})\s*(?:giờ|h)\s*(?:(\d{{2}})\s*(?:phút)?)?\s*,?\s*"
         rf"(?:(sáng|chiều)\s+)?(?:ngày\s+)?{_DATE}", re.I)),
+    ("bare_time", re.compile(
+        rf"(?<!\w)(\d{{1,2}})\s*(?:giờ|h)\s*(?:(\d{{2}})\s*(?:phút)?)?\s*,?\s*(?:(sáng|chiều)\s+)?ngày\s+{_DATE}",
+        re.I)),
     ("halfday", re.compile(rf"(?:trước\s+|vào\s+)?(sáng|chiều|trưa)\s+ngày\s+{_DATE}", re.I)),
     # events
     ("event", re.compile(
         rf"(?:tại|trình|vào|tới)\s+(?:[^\s.;]+\s+){{0,8}}?(?:kỳ|phiên)\s+họp{_UNTIL_BREAK}?"
         rf"(?:ngày\s+{_DATE}|tháng\s+{_M}\s*(?:/|năm)\s*{_Y})", re.I)),
+    # "tại phiên họp định kỳ tháng 8/2026", "định kỳ tháng 8/2026": one edition of a periodic meeting
+    ("edition", re.compile(
+        rf"(?:(?:tại|trình|vào|tới|trong)\s+(?:[^\s.;]+\s+){{0,6}}?(?:định\s+kỳ|thường\s+kỳ)|định\s+kỳ)\s+tháng\s+{_M}"
+        rf"\s*(?:/|năm)\s*{_Y}", re.I)),
+    # "trong dịp 19 tháng 12", "nhân dịp kỷ niệm … (19/12)": an occasion on a named day
+    ("occasion", re.compile(
+        rf"(?:(?:trong|vào|trước|nhân)\s+)?dịp\s+(?:[^\d.;()\n]{{0,60}}?\s)?\(?(?:ngày\s+)?{_DATE}\)?", re.I)),
     ("holiday", re.compile(
         r"(?:trong|vào|trước)\s+(?:dịp|kỳ|đợt)\s+(?:nghỉ\s+)?(?:lễ|tết)[^.;()\n]{0,80}?\(\s*(\d{1,2})\s*/\s*(\d{1,2})"
         r"(?:\s*/\s*(\d{4}))?\s*\)(?:\s*[;,]\s*[^.;()\n]{0,60}?\(\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?\s*\))*",
@@ -89,6 +105,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("half_year", re.compile(rf"(?:trong\s+)?(?:6|sáu)\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?", re.I)),
     ("year", re.compile(
         rf"(?:(?:hoàn thành|xong)\s+)?(?:trong|đến hết|hết|cuối|ngay trong)\s+năm\s+{_Y}(?!\s*[-–]\s*\d)", re.I)),
+    # "thông xe kỹ thuật năm 2025", "hoàn thành năm 2025": a completion in a bare year
+    ("done_year", re.compile(
+        rf"(?:hoàn thành|xong|thông xe|khánh thành|về đích|đưa vào (?:sử dụng|khai thác|vận hành|hoạt động))"
+        rf"(?:\s+[^\s\d.;,]+){{0,3}}\s+(?:vào\s+|trong\s+)?năm\s+{_Y}(?!\s*[-–]\s*\d)", re.I)),
     # "trong 15 ngày làm việc kể từ ngày ký": counted from the notice; "… kể từ khi bão tan": from an event
     ("days", re.compile(
         r"trong\s+(?:vòng|thời\s+hạn|thời\s+gian)?\s*(\d{1,3})\s+ngày(\s+làm\s+việc)?"
@@ -98,9 +118,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("urgent", re.compile(r"khẩn\s+trương|nhanh\s+chóng|ngay\s+lập\s+tức|kịp\s+thời", re.I)),
 ]
 _PRIORITY = {
-    "time": 10, "halfday": 10, "window": 9, "date": 9, "event": 8, "holiday": 7, "month": 6,
-    "quarter": 5, "half_year": 5, "year": 4, "days": 4, "recurring_day": 3, "recurring": 3,
-    "recurring_time": 3, "recurring_weekday": 3,
+    "time": 10, "halfday": 10, "recurring_yearly": 10, "window": 9, "date": 9, "bare_time": 8, "event": 8,
+    "edition": 8, "occasion": 7, "holiday": 7, "month": 6, "quarter": 5, "half_year": 5, "year": 4, "done_year": 4,
+    "days": 4, "recurring_day": 3, "recurring": 3, "recurring_time": 3, "recurring_weekday": 3,
     "before_event": 2, "urgent": 0,
 }
 # Phrases that look like deadlines but name a period or a meeting being described.
@@ -115,7 +135,15 @@ _FROM_NOTICE = re.compile(
     r"(?:\s+này)?)?|nhận\s+được\s+(?:văn\s+bản|thông\s+báo|công\s+văn|kết\s+luận|chỉ\s+thị)\s+này)\s*$", re.I)
 _WEEKDAYS = {"hai": "mon", "2": "mon", "ba": "tue", "3": "tue", "tư": "wed", "4": "wed", "năm": "thu", "5": "thu",
              "sáu": "fri", "6": "fri", "bảy": "sat", "7": "sat"}
-_HALF_CONTEXT = re.compile(r"(?:tình\s+hình|kết\s+quả|sơ\s+kết|tổng\s+kết|tháng\s+\d+\s+và)\s+$", re.I)
+_HALF_CONTEXT = re.compile(
+    r"(?:tình\s+hình|kết\s+quả|sơ\s+kết|tổng\s+kết|tháng\s+\d+\s+và)(?:\s+[^\s\d.;,]+){0,3}\s+$", re.I)
+# "từ nay đến hết năm 2025", "Từ nay đến ngày 19/12/2025": a working period, not a deadline
+_PERIOD_BEFORE = re.compile(r"(?:từ\s+nay|từ\s+bây\s+giờ|từ\s+đầu\s+năm)\s*(?:cho\s+)?$", re.I)
+# "Hồi 16h ngày 26/11/2025, tâm bão …": a moment being reported
+_MOMENT_BEFORE = re.compile(r"(?:hồi|từ|đến|lúc|khoảng)\s*$", re.I)
+
+
+_MAYBE = re.compile(r"\d|khi|ngày|hằng|hàng|mỗi|định\s+kỳ|quý|sáu|khẩn|nhanh|kịp|ngay|tuần|tháng|năm", re.I)
 
 
 def _last_day(year: int, month: int) -> dt.date:
@@ -161,6 +189,20 @@ def _interpret(
     if name == "recurring_day":
         unit = {"tháng": "monthly", "quý": "quarterly", "năm": "yearly"}[g[1].lower()]
         return None, None, "recurring", f"{unit}:day={int(g[0])}", []
+    if name == "recurring_yearly":
+        day, month = int(g[0]), int(g[1])
+        if not (1 <= month <= 12 and 1 <= day <= _cal.monthrange(2024, month)[1]):
+            return None, None, "invalid", None, ["invalid_date"]
+        return None, None, "recurring", f"yearly:date={month:02d}-{day:02d}", []
+    if name == "edition":
+        if not 1 <= int(g[0]) <= 12:
+            return None
+        year, month = _resolve_month(int(g[0]), int(g[1]), anchor)
+        return _last_day(year, month), None, "event_month", None, []
+    if name == "occasion":
+        day, month, year = _date_parts(g[-6:])
+        when, flags = _resolve_day(day, month, year, anchor)
+        return when, None, "event_date" if when else "invalid", None, flags
     if name == "recurring_time":
         afternoon = (g[2] or "").lower() == "chiều" and int(g[0]) < 12
         hour, minute = int(g[0]) + (12 if afternoon else 0), int(g[1] or 0)
@@ -180,7 +222,7 @@ def _interpret(
         day, month, year = _date_parts(g[-6:])
         when, flags = _resolve_day(day, month, year, anchor)
         return when, None, "date" if when else "invalid", None, flags
-    if name == "time":
+    if name in ("time", "bare_time"):
         day, month, year = _date_parts(g[3:9])
         when, flags = _resolve_day(day, month, year, anchor)
         hour, minute = int(g[0]), int(g[1] or 0)
@@ -218,7 +260,7 @@ def _interpret(
     if name == "half_year":
         year = int(g[1]) if g[1] else anchor.year
         return _last_day(year, 6 if g[0].lower() == "đầu" else 12), None, "half_year", None, []
-    if name == "year":
+    if name in ("year", "done_year"):
         return dt.date(int(g[0]), 12, 31), None, "year", None, []
     if name == "days":
         count = int(g[0])
@@ -237,23 +279,40 @@ def _is_context(name: str, text: str, m: re.Match[str]) -> bool:
     before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 40]
     if name in ("month", "year", "quarter", "half_year") and _PERIOD_AFTER.match(after):
         return True
-    if name in ("month", "date", "quarter") and _CONTEXT_BEFORE.search(before):
+    if name in ("month", "date", "quarter", "edition") and _CONTEXT_BEFORE.search(before):
+        return True
+    if name in ("date", "year", "month") and _PERIOD_BEFORE.search(before):
+        return True
+    if name == "bare_time" and _MOMENT_BEFORE.search(before):
         return True
     return name == "half_year" and bool(_HALF_CONTEXT.search(before))
 
 
-def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> list[tuple[int, Deadline]]:
-    """Every deadline phrase in `text` with its offset, overlapping weaker matches removed."""
+def find_deadlines(
+    text: str, anchor: dt.date, calendar: WorkCalendar | None = None, *, max_years: int | None = MAX_YEARS,
+) -> list[tuple[int, Deadline]]:
+    """Every deadline phrase in `text` with its offset, overlapping weaker matches removed.
+
+    A date more than `max_years` from the anchor is refused as unreadable (kind "invalid", flag invalid_date);
+    pass None when the anchor is only a stand-in for an unknown notice date.
+    """
     cal = calendar or DEFAULT_CALENDAR
+    if not _MAYBE.search(text):
+        return []  # no figure and no word any pattern needs: most clauses, skipped cheaply
     found: list[tuple[int, int, int, Deadline]] = []
     for name, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             if _is_context(name, text, m):
                 continue
-            meaning = _interpret(name, m, anchor, cal)
+            try:
+                meaning = _interpret(name, m, anchor, cal)
+            except (ValueError, OverflowError):  # a year no calendar holds ("năm 99999")
+                meaning = None, None, "invalid", None, ["invalid_date"]
             if meaning is None:
                 continue
             when, at, kind, recurrence, flags = meaning
+            if when is not None and max_years is not None and abs(when.year - anchor.year) > max_years:
+                when, at, kind, flags = None, None, "invalid", [*flags, "invalid_date"]  # "năm 9999"
             if when is not None and when < anchor:
                 flags.append("before_notice_date")
             phrase = m.group(0).strip(" ,")
@@ -273,9 +332,11 @@ def find_deadlines(text: str, anchor: dt.date, calendar: WorkCalendar | None = N
     return [(start, d) for start, _end, prio, d in kept if prio > 0 or len(kept) == 1]
 
 
-def parse_deadline(text: str, anchor: dt.date, calendar: WorkCalendar | None = None) -> Deadline | None:
+def parse_deadline(
+    text: str, anchor: dt.date, calendar: WorkCalendar | None = None, *, max_years: int | None = MAX_YEARS,
+) -> Deadline | None:
     """The governing deadline phrase of a clause or sentence, or None when it sets none."""
-    found = find_deadlines(text, anchor, calendar)
+    found = find_deadlines(text, anchor, calendar, max_years=max_years)
     if not found:
         return None
     return max(found, key=lambda f: (_rank(f[1]), -f[0]))[1]

@@ -12,6 +12,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.labels import AGENCY_KIND_LABELS
 from engine.models import OPEN_STATES, Agency, Directive, Person, Role, State
 from engine.search import fold
+from engine.text import clean_name, name_key
 
 AGENCY_KINDS = tuple(AGENCY_KIND_LABELS)
 _UNFINISHED = (State.draft, *OPEN_STATES)
@@ -39,9 +40,8 @@ def _write(session: Session) -> None:
 
 
 def _clean_agency(session: Session, data: AgencyInput, agency_id: int | None) -> AgencyInput:
-    code, name = data.code.strip(), " ".join(data.name.split())
-    if not code or not name:
-        raise InvalidInput("Cần nhập mã và tên cơ quan.")
+    code = clean_name(data.code, "Mã cơ quan", max_len=40)
+    name = clean_name(data.name, "Tên cơ quan")
     if data.kind not in AGENCY_KINDS:
         raise InvalidInput(f"Loại cơ quan “{data.kind}” không hợp lệ.")
     clash = session.exec(select(Agency).where(func.lower(Agency.code) == code.lower(),
@@ -52,8 +52,19 @@ def _clean_agency(session: Session, data: AgencyInput, agency_id: int | None) ->
         supervisor = session.get(Person, data.supervisor_id)
         if supervisor is None or supervisor.role != Role.supervisor or not supervisor.active:
             raise InvalidInput("Người phụ trách phải là một lãnh đạo UBND tỉnh (vai trò phụ trách) trong danh bạ.")
-    aliases = tuple(dict.fromkeys(a.strip() for a in data.aliases if a.strip()))
+    aliases = tuple(dict.fromkeys(clean_name(a, "Tên khác") for a in data.aliases if a.strip()))
+    _refuse_ambiguous_names(session, agency_id, [code, name, *aliases])
     return AgencyInput(code, name, data.kind, aliases, data.supervisor_id)
+
+
+def _refuse_ambiguous_names(session: Session, agency_id: int | None, names: list[str]) -> None:
+    """A code, name or alias that already names another agency would make look-ups ambiguous."""
+    wanted = {name_key(n): n for n in names}
+    for other in session.exec(select(Agency).where(col(Agency.id) != (agency_id or -1))).all():
+        for taken in (other.code, other.name, *other.aliases):
+            if name_key(taken) in wanted:
+                raise InvalidInput(f"“{wanted[name_key(taken)]}” đã dùng để gọi {other.name} ({other.code}); "
+                                   "hãy chọn tên khác.")
 
 
 def save_agency(session: Session, data: AgencyInput, agency_id: int | None = None) -> Agency:
@@ -103,9 +114,7 @@ def save_person(session: Session, data: PersonInput, person_id: int | None = Non
     """Add a person, or update one (committed)."""
     try:
         _write(session)
-        name = " ".join(data.name.split())
-        if not name:
-            raise InvalidInput("Cần nhập họ tên.")
+        name = clean_name(data.name, "Họ tên")
         try:
             role = Role(data.role)
         except ValueError:
@@ -117,9 +126,16 @@ def save_person(session: Session, data: PersonInput, person_id: int | None = Non
         person = Person() if person_id is None else session.get(Person, person_id)
         if person is None or not person.active:
             raise NotFound(f"Không có người #{person_id} trong danh bạ.")
+        colleagues = select(Person).where(col(Person.active), col(Person.id) != (person_id or -1),
+                                          col(Person.agency_id).is_(None) if data.agency_id is None
+                                          else col(Person.agency_id) == data.agency_id)
+        same = [p for p in session.exec(colleagues).all() if name_key(p.name) == name_key(name)]
+        if same:
+            raise InvalidInput(f"Đã có {same[0].name} (mã số {same[0].id}) trong cùng cơ quan; không thêm trùng.")
         if person_id is not None and (person.agency_id != data.agency_id or person.role != role):
             _refuse_if_leading(session, person, "chuyển cơ quan hoặc đổi vai trò")
-        person.name, person.role, person.title, person.agency_id = name, role, data.title.strip(), data.agency_id
+        person.name, person.role, person.agency_id = name, role, data.agency_id
+        person.title = clean_name(data.title, "Chức vụ", required=False)
         session.add(person)
         session.commit()
         return person

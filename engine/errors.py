@@ -19,9 +19,12 @@ class TransitionNotAllowed(DondocError):
     """The lifecycle table has no such transition from the current state."""
 
     def __init__(self, state: str, event: str, allowed: list[str]) -> None:
+        from engine.labels import EVENT_LABELS, STATE_LABELS, label
+
         self.state, self.event, self.allowed = state, event, allowed
-        allowed_txt = ", ".join(allowed) if allowed else "nothing"
-        super().__init__(f"{event} is not allowed in state '{state}' (allowed there: {allowed_txt})")
+        allowed_txt = ", ".join(label(EVENT_LABELS, a).lower() for a in allowed) if allowed else "không thao tác nào"
+        super().__init__(f"Không thể “{label(EVENT_LABELS, event).lower()}” khi nhiệm vụ đang ở trạng thái "
+                         f"“{label(STATE_LABELS, state).lower()}” (lúc này chỉ có thể: {allowed_txt}).")
 
 
 class PermissionDenied(DondocError):

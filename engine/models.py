@@ -144,6 +144,8 @@ class Notice(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True),
         description="Set when the text came from OCR: engine, dpi, mean confidence per page",
     )
+    # Clauses the extractor scored as possible directives but did not take: [{ref, text, score}], for review.
+    candidates: list[dict[str, Any]] = _json_col(list)
 
 
 class Directive(SQLModel, table=True):
@@ -157,7 +159,8 @@ class Directive(SQLModel, table=True):
         Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at",
               "assigned_at", "acknowledged_at"),
         Index("ix_directive_deadline", "deadline", "id"),
-        Index("ix_directive_state", "state", "deadline"),
+        Index("ix_directive_state", "state", "deadline", "acknowledged_at", "assigned_at", "reported_at", "done_at",
+              "lead_agency_id", "notice_id"),  # covering: the planner may pick it for any `state IN (…)`
     )
 
     id: int | None = Field(default=None, primary_key=True)

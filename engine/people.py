@@ -21,7 +21,7 @@ def get_person(session: Session, person_id: int) -> Person:
     """A person by id, or NotFound."""
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound(f"Không có người mã số {person_id} trong danh bạ (xem: dondoc people list).")
     return person
 
 
@@ -30,12 +30,13 @@ def find_person(session: Session, ref: str) -> Person:
     if ref.strip().isdigit():
         return get_person(session, int(ref))
     wanted = name_key(ref)
-    matches = [p for p in session.exec(select(Person).order_by(col(Person.id))).all() if name_key(p.name) == wanted]
+    people = session.exec(select(Person).where(col(Person.active)).order_by(col(Person.id))).all()
+    matches = [p for p in people if name_key(p.name) == wanted]  # removed people answer to their id only
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NotFound(f"no person named '{ref}'")
-    raise NotFound(f"'{ref}' names {len(matches)} people; use the id")
+        raise NotFound(f"Không có ai tên “{ref}” trong danh bạ (xem: dondoc people list).")
+    raise NotFound(f"“{ref}” là tên của {len(matches)} người; hãy dùng mã số (xem: dondoc people list).")
 
 
 def find_agency(session: Session, ref: str) -> Agency:
@@ -49,7 +50,7 @@ def find_agency(session: Session, ref: str) -> Agency:
         names = [agency.code, agency.name, *agency.aliases]
         if any(name_key(n) == needle for n in names):
             return agency
-    raise NotFound(f"no agency '{ref}' in the directory (see: dondoc agencies list)")
+    raise NotFound(f"Không có cơ quan “{ref}” trong danh bạ (xem: dondoc agencies list).")
 
 
 def actor_kinds(person: Person | None, directive: Directive) -> set[Actor]:

@@ -73,7 +73,7 @@ class Policy(BaseModel):
         try:
             return Policy.model_validate(data)
         except ValidationError as exc:
-            raise InvalidInput(f"invalid policy override {override!r}: {exc}") from exc
+            raise InvalidInput(f"Cấu hình nhắc việc riêng của nhiệm vụ không hợp lệ {override!r}: {exc}") from exc
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with this policy's announced days."""
@@ -89,12 +89,12 @@ def load_policy(path: Path | str | None = None, *, timezone: str | None = None) 
     file = Path(path) if path else DEFAULT_POLICY_FILE
     if not file.exists():
         if path:  # a configured file that is not there is a mistake to report, not to paper over
-            raise InvalidInput(f"the reminder policy file {file} does not exist (DONDOC_POLICY_FILE)")
+            raise InvalidInput(f"Không có tệp quy định nhắc việc {file} (DONDOC_POLICY_FILE).")
         return Policy(**({"timezone": timezone} if timezone else {}))
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"cannot read the reminder policy {file}: {exc}") from exc
+        raise InvalidInput(f"Không đọc được tệp quy định nhắc việc {file}: {exc}") from exc
     if timezone:
         if data.get("timezone", timezone) != timezone:
             raise InvalidInput(f"{file} đặt múi giờ {data['timezone']} khác DONDOC_TIMEZONE={timezone}: "
@@ -103,7 +103,7 @@ def load_policy(path: Path | str | None = None, *, timezone: str | None = None) 
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(f"cannot read the reminder policy {file}: {exc}") from exc
+        raise InvalidInput(f"Không đọc được tệp quy định nhắc việc {file}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from dondoc.bootstrap import App
 from engine.errors import DondocError
+from engine.ingest.readers import IMAGE_SUFFIXES, TEXT_SUFFIXES
 from web.core import explain
 
 log = logging.getLogger("dondoc.web.upload")
 
-ALLOWED = (".txt", ".docx", ".pdf")
+ALLOWED = (*TEXT_SUFFIXES, ".docx", ".pdf", *IMAGE_SUFFIXES)  # what the readers read
 MAX_BYTES = 25 * 1024 * 1024
 KEEP = 100  # finished jobs remembered, for pages still polling them
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
@@ -61,7 +62,8 @@ class UploadJobs:
         if not name:
             raise DondocError("Vui lòng chọn một tệp thông báo.")
         if suffix not in ALLOWED:
-            raise DondocError(f"Tệp “{name}” không được hỗ trợ. Chỉ nhận tệp TXT, DOCX hoặc PDF.")
+            raise DondocError(f"Tệp “{name}” không được hỗ trợ. Chỉ nhận tệp TXT, DOCX, PDF hoặc ảnh chụp "
+                              f"(PNG, JPG, TIF).")
         if not data:
             raise DondocError(f"Tệp “{name}” rỗng.")
         if len(data) > MAX_BYTES:
@@ -88,14 +90,17 @@ class UploadJobs:
         job.done_pages, job.total_pages = done, total
         verb = "Đang nhận dạng chữ (OCR)" if how == "ocr" else "Đang đọc"
         job.stage = f"{verb} trang {done}/{total}" if total else "Đang đọc tệp"
+        if total and done >= total:
+            job.stage = "Đang trích xuất nhiệm vụ"
 
     def _run(self, job: Job, path: Path) -> None:
         from engine.ingest.service import ingest_file
 
-        job.stage = "Đang đọc và trích xuất nhiệm vụ"
+        job.stage = "Đang đọc tệp"
         try:
             with self.app.session() as session:
-                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id)
+                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id,
+                                     progress=lambda done, total, how: self._progress(job, done, total, how))
             if not report.created:
                 job.error = (f"Thông báo này đã được nhập trước đó (thông báo #{report.notice_id}); "
                              f"không nhập lại.")

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from sqlmodel import col, select
 
-from dondoc.cli.context import console, emit, parse_time, say, state
-from engine.errors import DondocError, InvalidInput
-from engine.models import Outbox, OutboxStatus
-from engine.timeutil import now_utc
+from dondoc.cli.context import DATE_HELP, check_format, console, emit, format_option, local_time, parse_time, say, state
 
 if TYPE_CHECKING:
     from engine.delivery import DeliveryReport
 
-NOW = typer.Option(None, "--now", help="Act as if it were this time (ISO 8601)")
+NOW = typer.Option(None, "--now", help=f"Làm như thể lúc này là thời điểm đó. {DATE_HELP}")
 
 
 def _now(text: str | None):
@@ -42,7 +36,10 @@ def sweep_cmd(now: str | None = NOW) -> None:
 def deliver_cmd(now: str | None = NOW,
                 limit: int = typer.Option(1000, "--limit", help="Gửi nhiều nhất ngần này tin")) -> None:
     """Send due notifications through the configured notifier."""
+    import asyncio
+
     from engine.delivery import deliver
+    from engine.errors import DondocError
 
     app = state.get_app()
     with app.session() as session, _quiet_delivery_log():
@@ -58,6 +55,8 @@ def deliver_cmd(now: str | None = NOW,
 @contextlib.contextmanager
 def _quiet_delivery_log() -> Iterator[None]:
     """The summary below says what failed; the per-kind log lines (and tracebacks) only with DONDOC_DEBUG."""
+    import logging
+
     logger = logging.getLogger("engine.delivery")
     previous = logger.level
     if not os.environ.get("DONDOC_DEBUG"):
@@ -91,30 +90,42 @@ def delivery_lines(report: DeliveryReport) -> list[str]:
 
 
 def outbox_list(
-    status: str | None = typer.Option(None, "--status", help="pending, sending, sent or failed"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
-    limit: int = typer.Option(200, "--limit"),
+    status: str | None = typer.Option(None, "--status", help="pending (chờ gửi), sending (đang gửi), sent (đã gửi) "
+                                                             "hoặc failed (không gửi được)"),
+    fmt: str = format_option(),
+    limit: int = typer.Option(200, "--limit", help="Số dòng tối đa, mới nhất trước"),
 ) -> None:
     """List outbox rows, newest first."""
+    from sqlmodel import col, select
+
+    from engine.errors import InvalidInput
+    from engine.labels import MESSAGE_KIND_LABELS, OUTBOX_STATUS_LABELS, label
+    from engine.models import Outbox, OutboxStatus
+
+    check_format(fmt)
     with state.get_app().session() as session:
         stmt = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
         if status:
             try:
                 stmt = stmt.where(Outbox.status == OutboxStatus(status))
             except ValueError:
-                raise InvalidInput(f"unknown status '{status}' (pending, sending, sent, failed)") from None
+                raise InvalidInput(f"Không có tình trạng “{status}”; chọn một trong: "
+                                   f"{', '.join(OUTBOX_STATUS_LABELS)}.") from None
         rows = [{"id": o.id, "key": o.key, "kind": o.kind, "directive_id": o.directive_id, "person_id": o.person_id,
                  "status": o.status.value, "attempts": o.attempts, "not_before": o.not_before.isoformat(),
                  "sent_at": o.sent_at.isoformat() if o.sent_at else None, "last_error": o.last_error}
                 for o in session.exec(stmt).all()]
-    emit(rows, [("id", "ID"), ("kind", "Loại"), ("directive_id", "Nhiệm vụ"), ("person_id", "Người nhận"),
-                ("status", "Trạng thái"), ("not_before", "Gửi từ"), ("last_error", "Lỗi")], fmt,
-         title=f"Hộp thư đi ({len(rows)})")
+    shown = [{**r, "kind": label(MESSAGE_KIND_LABELS, r["kind"]), "status": label(OUTBOX_STATUS_LABELS, r["status"]),
+              "not_before": local_time(r["not_before"]), "sent_at": local_time(r["sent_at"])} for r in rows]
+    emit(rows, [("id", "ID"), ("kind", "Loại tin"), ("directive_id", "Nhiệm vụ"), ("person_id", "Người nhận"),
+                ("status", "Tình trạng"), ("not_before", "Gửi từ"), ("sent_at", "Đã gửi lúc"),
+                ("last_error", "Lỗi")], fmt, title=f"Hộp thư đi ({len(rows)})", table_rows=shown)
 
 
 def demo(
-    days: int = typer.Option(92, "--days", help="How many simulated days"),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Keep the demo database here (default: temp)"),
+    days: int = typer.Option(92, "--days", help="Số ngày mô phỏng"),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Giữ dữ liệu demo ở thư mục này (mặc định: "
+                                                                  "thư mục tạm)"),
 ) -> None:
     """Ingest the sample notice, assign it and fast-forward three months on a simulated clock."""
     from dondoc.demo import run_demo
@@ -123,18 +134,20 @@ def demo(
 
 
 def run_cmd(
-    bot: bool = typer.Option(True, "--bot/--no-bot", help="Run the Telegram bot when a token is configured"),
-    fast_interval: float = typer.Option(3.0, "--fast-interval", help="Seconds between in-process outbox drains"),
+    bot: bool = typer.Option(True, "--bot/--no-bot", help="Chạy bot Telegram khi đã có token"),
+    fast_interval: float = typer.Option(3.0, "--fast-interval", help="Số giây giữa hai lần gửi tin trong hộp thư đi"),
     clock_offset: float = typer.Option(0.0, "--clock-offset", hidden=True,
-                                       help="Shift the clock by SECONDS (rehearsals and crash tests)"),
+                                       help="Dời đồng hồ SỐ GIÂY (diễn tập và thử sự cố)"),
 ) -> None:
     """Run the whole service: scheduled flows on a local Prefect server, delivery, and the bot."""
     from config.settings import Settings
     from dondoc.runlock import hold_run_lock
     from dondoc.runtime import configure_logging, run
+    from engine.errors import InvalidInput
+    from engine.timeutil import now_utc
 
     if state.now_text:
-        raise InvalidInput("a running service follows the real clock: drop --now/DONDOC_NOW (see --clock-offset)")
+        raise InvalidInput("Dịch vụ chạy theo đồng hồ thật: bỏ --now/DONDOC_NOW (xem --clock-offset).")
     lock = hold_run_lock(Settings().data_dir)  # before anything starts: a second run refuses at once
     configure_logging()
     app = state.get_app()
@@ -154,10 +167,10 @@ def run_cmd(
 
 def register(app: typer.Typer) -> None:
     """Attach these commands to the main app."""
-    app.command("sweep")(sweep_cmd)
-    app.command("deliver")(deliver_cmd)
-    outbox = typer.Typer(help="Hộp thư đi.", no_args_is_help=True)
-    outbox.command("list")(outbox_list)
+    app.command("sweep", help="Xử lý các nhiệm vụ đến lượt: đánh dấu quá hạn, nhắc hạn, báo cáo lãnh đạo.")(sweep_cmd)
+    app.command("deliver", help="Gửi các tin đã đến giờ trong hộp thư đi.")(deliver_cmd)
+    outbox = typer.Typer(help="Hộp thư đi: các tin chờ gửi, đã gửi, không gửi được.", no_args_is_help=True)
+    outbox.command("list", help="Liệt kê tin trong hộp thư đi, mới nhất trước.")(outbox_list)
     app.add_typer(outbox, name="outbox")
-    app.command("demo")(demo)
-    app.command("run")(run_cmd)
+    app.command("demo", help="Chạy thử: nhập thông báo mẫu, giao việc và tua nhanh ba tháng.")(demo)
+    app.command("run", help="Chạy toàn bộ dịch vụ: lịch Prefect, gửi tin và bot Telegram.")(run_cmd)

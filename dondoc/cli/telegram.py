@@ -9,17 +9,16 @@ import typer
 
 from dondoc.cli.context import console, state
 from dondoc.cli.directory import people
-from engine.binding import create_code, unbind
-from engine.errors import InvalidInput
-from engine.people import find_person
 
 log = logging.getLogger("dondoc.bot")
 MAX_INVITE_HOURS = 720  # 30 days: an unused link should not stay valid for ever
 
 
 def _require_token() -> None:
+    from engine.errors import InvalidInput
+
     if state.get_app().settings.telegram_token is None:
-        raise InvalidInput("DONDOC_TELEGRAM_TOKEN is not set; the bot needs a token from @BotFather")
+        raise InvalidInput("Chưa đặt DONDOC_TELEGRAM_TOKEN: bot cần token do @BotFather cấp.")
 
 
 def _bot_username() -> str:
@@ -36,11 +35,15 @@ def _bot_username() -> str:
     return asyncio.run(ask())
 
 
-def invite(person: str = typer.Argument(..., help="Person id or exact name"),
-           hours: int = typer.Option(72, "--hours", help=f"How long the link stays valid (1–{MAX_INVITE_HOURS})")
+def invite(person: str = typer.Argument(..., help="Mã số hoặc đúng họ tên trong danh bạ"),
+           hours: int = typer.Option(72, "--hours", help=f"Số giờ đường liên kết còn hiệu lực (1–{MAX_INVITE_HOURS})")
            ) -> None:
     """Print a one-time deep link that binds the person's Telegram chat."""
     import datetime as dt
+
+    from engine.binding import create_code
+    from engine.errors import InvalidInput
+    from engine.people import find_person
 
     if not 1 <= hours <= MAX_INVITE_HOURS:
         raise InvalidInput(f"--hours phải từ 1 đến {MAX_INVITE_HOURS} giờ (nhận được {hours})")
@@ -54,8 +57,11 @@ def invite(person: str = typer.Argument(..., help="Person id or exact name"),
     console.print(link, soft_wrap=True)
 
 
-def unbind_cmd(person: str = typer.Argument(..., help="Person id or exact name")) -> None:
+def unbind_cmd(person: str = typer.Argument(..., help="Mã số hoặc đúng họ tên trong danh bạ")) -> None:
     """Forget the person's Telegram chat (they can bind again with a new invite)."""
+    from engine.binding import unbind
+    from engine.people import find_person
+
     app = state.get_app()
     with app.session() as session:
         who = find_person(session, person)
@@ -65,9 +71,9 @@ def unbind_cmd(person: str = typer.Argument(..., help="Person id or exact name")
 
 
 def bot(
-    webhook: str | None = typer.Option(None, "--webhook", help="Public HTTPS URL Telegram posts updates to"),
-    listen: str = typer.Option("127.0.0.1", "--listen", help="Address the webhook server binds"),
-    port: int = typer.Option(8443, "--port", help="Port the webhook server binds"),
+    webhook: str | None = typer.Option(None, "--webhook", help="Địa chỉ HTTPS công khai để Telegram gửi cập nhật tới"),
+    listen: str = typer.Option("127.0.0.1", "--listen", help="Địa chỉ máy chủ webhook lắng nghe"),
+    port: int = typer.Option(8443, "--port", help="Cổng máy chủ webhook lắng nghe"),
 ) -> None:
     """Run the Telegram bot alone (long polling, or webhook with --webhook); it also drains the outbox."""
     from dondoc.bootstrap import telegram_notifier
@@ -93,6 +99,7 @@ def bot(
 
 def register(app: typer.Typer) -> None:
     """Attach `bot` to the main app and `invite`/`unbind` to `people`."""
-    app.command("bot")(bot)
-    people.command("invite")(invite)
-    people.command("unbind")(unbind_cmd)
+    app.command("bot", help="Chạy riêng bot Telegram (long polling, hoặc webhook với --webhook); bot cũng gửi tin "
+                            "trong hộp thư đi.")(bot)
+    people.command("invite", help="In đường liên kết dùng một lần để một người liên kết Telegram.")(invite)
+    people.command("unbind", help="Hủy liên kết Telegram của một người (có thể mời lại).")(unbind_cmd)

@@ -8,10 +8,9 @@ import signal
 import typer
 
 from dondoc.cli.context import console, state
-from engine.login import TTL, create_login_token, login_url
-from engine.people import find_person
 
-web = typer.Typer(help="Trang web của Văn phòng.", invoke_without_command=True)
+web = typer.Typer(help="Trang web của Văn phòng: chạy máy chủ web, hoặc in đường liên kết đăng nhập.",
+                  invoke_without_command=True)
 
 
 def _base_url(host: str, port: int) -> str:
@@ -22,8 +21,8 @@ def _base_url(host: str, port: int) -> str:
 @web.callback()
 def serve_cmd(
     ctx: typer.Context,
-    host: str | None = typer.Option(None, "--host", help="Address to bind (default DONDOC_WEB_HOST, 127.0.0.1)"),
-    port: int | None = typer.Option(None, "--port", help="Port to bind (default DONDOC_WEB_PORT, 8080)"),
+    host: str | None = typer.Option(None, "--host", help="Địa chỉ lắng nghe (mặc định DONDOC_WEB_HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, "--port", help="Cổng lắng nghe (mặc định DONDOC_WEB_PORT, 8080)"),
 ) -> None:
     """Serve the web app until Ctrl-C (loopback by default)."""
     if ctx.invoked_subcommand is not None:
@@ -45,9 +44,12 @@ def serve_cmd(
     asyncio.run(main())
 
 
-@web.command("login-link")
-def login_link(person: str = typer.Argument(..., help="Person id or exact name")) -> None:
+@web.command("login-link", help="In đường liên kết đăng nhập dùng một lần (15 phút) cho một người.")
+def login_link(person: str = typer.Argument(..., help="Mã số hoặc đúng họ tên trong danh bạ")) -> None:
     """Print a one-time login link (15 minutes) for the person."""
+    from engine.login import TTL, create_login_token, login_url
+    from engine.people import find_person
+
     app = state.get_app()
     with app.session() as session:
         who = find_person(session, person)

@@ -10,14 +10,17 @@ from typing import Any
 from engine.calendar import WorkCalendar
 from engine.ingest.agencies import AgencyDirectory, AgencyMatch
 from engine.ingest.clean import split_document
-from engine.ingest.extract import Directive, extract_directives
+from engine.ingest.extract import Candidate, Directive, extract_directives, read_clause
 from engine.ingest.limits import Limits, check_chars
-from engine.ingest.metadata import DocumentInfo, read_metadata
+from engine.ingest.metadata import DocumentInfo, addressees, read_metadata
+from engine.ingest.model import Model
 from engine.ingest.readers import OcrMode, Progress, read_document
+from engine.ingest.segments import clauses_of
 from engine.ingest.structure import build_blocks
 
 __all__ = [
-    "AgencyDirectory", "AgencyMatch", "Directive", "DocumentInfo", "Extraction", "extract_file", "extract_text",
+    "AgencyDirectory", "AgencyMatch", "Candidate", "Directive", "DocumentInfo", "Extraction", "extract_candidate",
+    "extract_file", "extract_text",
 ]
 
 @dataclass
@@ -26,6 +29,7 @@ class Extraction:
 
     document: DocumentInfo
     directives: list[Directive]
+    candidates: list[Candidate] = field(default_factory=list)
     source_name: str = ""
     anchor: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
@@ -45,7 +49,11 @@ class Extraction:
             "meeting_date": _iso(doc.meeting_date),
             "chair": doc.chair,
         }
-        payload = {"document": document, "directives": [_directive_json(d) for d in self.directives]}
+        payload = {
+            "document": document,
+            "directives": [_directive_json(d) for d in self.directives],
+            "candidates": [{"ref": c.ref, "text": c.text, "score": c.score} for c in self.candidates],
+        }
         if self.ocr:
             payload["ocr"] = self.ocr
         return payload
@@ -71,6 +79,7 @@ def _directive_json(d: Directive) -> dict[str, Any]:
         "confidence": d.confidence,
         "flags": list(d.flags),
         "lead_agency": d.lead_agency,
+        "implicit_lead": d.implicit_lead,
         # Beyond the contract: the deadline's time of day, and each named lead as resolved in the directory.
         "deadline_time": deadline.time.strftime("%H:%M") if has_date and deadline.time else None,
         "leads": [{"written": name, "agency": m.code or None if m else None, "person": m.person_key if m else None}
@@ -86,6 +95,7 @@ def extract_text(
     today: dt.date | None = None,
     calendar: WorkCalendar | None = None,
     max_chars: int = Limits.chars,
+    model: Model | None = None,
 ) -> Extraction:
     """Extract metadata and directives from notice text; `today` anchors deadlines when the notice has no date.
 
@@ -95,14 +105,36 @@ def extract_text(
     check_chars(source_name or "văn bản", len(text), Limits(chars=max_chars))
     doc = split_document(text)
     info = read_metadata(doc)
-    anchor = info.date or info.meeting_date or today or dt.date(1970, 1, 1)
+    known = info.date or info.meeting_date or _partial(info.date_partial) or today
+    anchor = known or dt.date(1970, 1, 1)
     if not (info.date or info.meeting_date):
         warnings.append("no_document_date")
-    directives = extract_directives(build_blocks(doc.body), anchor, calendar)
+    directives, candidates = extract_directives(
+        clauses_of(build_blocks(doc.body)), anchor, calendar, model=model, addressees=addressees(doc),
+        anchor_known=known is not None)
     if directory is not None:
         for d in directives:
             _resolve(d, directory)
-    return Extraction(info, directives, source_name, anchor, warnings, text=text)
+    return Extraction(info, directives, candidates, source_name, anchor, warnings, text=text)
+
+
+def extract_candidate(
+    text: str, *, ref: str, anchor: dt.date, directory: AgencyDirectory | None = None,
+    calendar: WorkCalendar | None = None, model: Model | None = None,
+) -> dict[str, Any]:
+    """A candidate clause read as one directive, in the JSON shape of `Extraction.to_json()["directives"]`."""
+    directive = read_clause(text, ref, anchor, calendar, model=model)
+    if directory is not None:
+        _resolve(directive, directory)
+    return _directive_json(directive)
+
+
+def _partial(value: str | None) -> dt.date | None:
+    """'2026-06' (a date whose day was left blank) → the first of that month."""
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
 
 
 def _resolve(d: Directive, directory: AgencyDirectory) -> None:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from engine.ingest.language import UP, UPPER
+
 _PAGE_NUMBER = re.compile(r"^(?:-\s*)?(?:trang\s+)?\d{1,3}(?:\s*-)?(?:\s*/\s*\d{1,3})?$", re.I)
 _SEPARATOR = re.compile(r"^[\s_\-–—=*.·•~]{3,}$")
 _COLUMN_GAP = re.compile(r"\S(\s{3,}|\s*\|\s*)\S")
@@ -14,12 +16,17 @@ _HEADER_LINE = re.compile(
     r"^(?:CỘNG\s+HÒA|CỘNG\s+HOÀ|CỘNG\s+HÕA|Độc\s+lập\s*[-–]|Số\s*:|V/v\b|Về\s+việc\b"
     r"|[A-ZĐÀ-Ỹ][\wÀ-ỹ .'-]{1,30},\s*ngày\s)",
 )
-_TITLE_WORDS = re.compile(r"^(?:THÔNG\s+BÁO|KẾT\s+LUẬN|CÔNG\s+VĂN|QUYẾT\s+ĐỊNH|CHỈ\s+THỊ|THÔNG\s+TIN|KẾ\s+HOẠCH)\b")
+_TITLE_WORDS = re.compile(
+    r"^(?:THÔNG\s+BÁO|KẾT\s+LUẬN|CÔNG\s+VĂN|CÔNG\s+ĐIỆN|QUYẾT\s+ĐỊNH|CHỈ\s+THỊ|THÔNG\s+TIN|KẾ\s+HOẠCH|"
+    r"NGHỊ\s+QUYẾT|THÔNG\s+ĐIỆP|BÁO\s+CÁO\s+KẾT\s+LUẬN)\b")
+# "Kính gửi:", "THỦ TƯỚNG CHÍNH PHỦ điện:": the addressee list that follows belongs to the header.
+_ADDRESSEES = re.compile(rf"^(?:Kính\s+gửi|Đồng\s+kính\s+gửi|{UP}[{UPPER} ]{{2,80}}\s+điện\s*:)")
 _BODY_START = re.compile(
     r"^(?:Ngày|Sáng|Chiều|Tối|Căn\s+cứ|Thực\s+hiện|Xét|Kính\s+gửi|Sau\s+khi|Vừa\s+qua|Trên\s+cơ\s+sở|Theo|Tại|"
     r"UBND\s+tỉnh\s+có"
     # a numbered or bulleted item never continues a title: "1. Giao …", "II. …", "(1) …", "a) …", "- …"
-    r"|\d{1,2}\s*[.)]\s|[IVX]{1,5}\.\s|\(\d{1,2}\)\s|[a-zđ]\)\s|[-+•]\s)"
+    r"|\d{1,2}\s*[.)]\s|[IVX]{1,5}\.\s|\(\d{1,2}\)\s|[a-zđ]\)\s|[-+•]\s"
+    rf"|Kính\s+gửi|{UP}[{UPPER} ]{{2,80}}\s+điện\s*:)"
 )
 
 
@@ -38,7 +45,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", "    ")
     text = re.sub(r"[\u200b-\u200f\u2028\u2029\ufeff]", "", text)
-    return "".join(c for c in text if c == "\n" or c.isprintable())
+    return "\n".join(line if line.isprintable() else "".join(c for c in line if c.isprintable())
+                     for line in text.split("\n"))
 
 
 def _columns(line: str) -> list[str]:
@@ -77,7 +85,7 @@ def split_document(text: str) -> CleanText:
             i += 1
             body_at = i
             continue
-        if s.startswith("Kính gửi"):
+        if _ADDRESSEES.match(s):
             header.append(s)
             i += 1
             while i < len(head) and (head[i].startswith(("-", "+", "•")) or not head[i]):

@@ -1,8 +1,15 @@
 """Directives of a notice body: who must do what, with whom, for whom, by when.
 
+The pipeline: clauses (segments.py) → the classifier scores each clause as the start of a directive → the
+addressee tagger reads the clause's own lead → inheritance, as an explicit step: own subject, else the nearest
+lead-in or heading of its frame, else `lead: null` flagged `implicit_lead` (never dropped) → later clauses of the
+same item join the directive unless they name another lead → deadlines, coordinators and recipients are read
+from the directive's clauses and its follow-up sentences. Clauses scored as possible directives but not taken
+are returned as candidates, so that nothing is dropped silently.
+
 Multi-lead policy: a sentence that tells several bodies to do the same work ("Yêu cầu A, B và C …") stays ONE
-directive whose `lead` is the list as written (the gold annotations' convention), flagged `multi_lead`, with the
-bodies split out in `Directive.leads`. Bodies with their own verbs ("A làm X; B làm Y") are separate directives.
+directive whose `lead` is the list as written, flagged `multi_lead`, with the bodies split out in
+`Directive.leads`. Bodies with their own verbs ("A làm X; B làm Y") are separate directives.
 """
 
 from __future__ import annotations
@@ -13,20 +20,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.calendar import WorkCalendar
-from engine.deadlines import Deadline, parse_deadline
-from engine.ingest import clauses
-from engine.ingest.language import ACTION_START, NON_DIRECTIVE_VERB, is_body, split_bodies
-from engine.ingest.structure import Block
+from engine.deadlines import MAX_YEARS, Deadline, parse_deadline
+from engine.ingest import clauses as readings
+from engine.ingest.agencies import normalize_name
+from engine.ingest.features import MAX_CLAUSE, document_features, is_authority, subject
+from engine.ingest.language import TRIGGER_START, bodies, has_verb, is_body
+from engine.ingest.model import CANDIDATE_FLOOR, THRESHOLD, Model, shipped
+from engine.ingest.segments import Clause
 
-_TRAILING_START = re.compile(
-    r"^(?:Yêu cầu|Đề nghị|Báo cáo|Gửi|Hoàn thành|Thời hạn|Thời gian|Kết quả|Trình|Văn bản|Hồ sơ)\b")
-_PLURAL = re.compile(r"\bcác\s+(?:cơ quan|đơn vị|sở|địa phương|ngành|Ban|huyện)")
+_FOLLOW_UP = re.compile(
+    r"^(?:Yêu cầu|Đề nghị|Báo cáo|Gửi|Hoàn thành|Thời hạn|Thời gian|Kết quả|Trình|Văn bản|Hồ sơ|Trường hợp|"
+    r"Sau khi|Định kỳ|Chậm nhất)\b", re.I)
+_PLURAL = re.compile(r"\bcác\s+(?:cơ quan|đơn vị|sở|địa phương|ngành|Ban|huyện|Bộ)", re.I)
 _MAX_SHARED = 30  # a shared closing deadline covers at most this many preceding items
-_COLLECTIVE_LEAD = re.compile(r"^(?:các|Các|mỗi|Mỗi|từng)\s")
-# Openings of a bullet that reports or sets context rather than ordering work.
-_NOT_TASK = re.compile(
-    r"^(?:Về|Qua|Trong|Tuy|Theo|Đến|Hiện|Năm|Tháng|Ngày|Kết quả|Tình hình|Thời gian|Nhìn chung|Mặc dù|"
-    r"Nhằm|Để|Do|Vì|Bên cạnh|Ngoài ra|Một số|Các|Những|Toàn|Tổng)\b")
+_COLLECTIVE_LEAD = re.compile(r"^(?:các|Các|mỗi|Mỗi|từng|Từng)\s")
+_LEAD_TRIM = re.compile(r"[\s,;:\-–]+$|^[\s,;:\-–]+")
+_TRIGGER_ENDINGS = ("giao", "yêu cầu", "đề nghị", "phân công", "ủy quyền", "uỷ quyền", "cho")
 
 
 @dataclass
@@ -45,169 +54,293 @@ class Directive:
     lead_agency: str | None = None
     resolved_leads: list[tuple[str, Any]] = field(default_factory=list)  # (written, AgencyMatch | None)
     confidence: float = 0.9
-    _more: list[str] = field(default_factory=list, repr=False)
+    implicit_lead: str | None = None  # the addressee inferred when no lead is written ("Kính gửi" of one body)
+    score: float = 1.0
+    clauses: list[int] = field(default_factory=list, repr=False)
+    frame_text: str = field(default="", repr=False)  # the lead-in or heading the lead was inherited from
+    last_end: str = field(default="", repr=False)  # what closed the last clause taken: ";", ":", "." or ""
+    _parts: list[str] = field(default_factory=list, repr=False)
+    _follow: list[str] = field(default_factory=list, repr=False)
 
-    def absorb(self, sentence: str) -> None:
-        """Add a following sentence of the same item (joined once at the end: no quadratic copying)."""
-        self._more.append(sentence)
+    def absorb(self, clause: Clause) -> None:
+        """Add a later clause of the same item (joined once at the end: no quadratic copying)."""
+        self.clauses.append(clause.index)
+        self._parts.append(self.last_end if self.last_end in (";", ":") else "")
+        self._parts.append(" " + clause.text)
+        self.last_end = clause.end
+
+    def follow(self, text: str) -> None:
+        """A follow-up sentence that carries this directive's deadline or recipient."""
+        self._follow.append(text)
 
     def settle(self) -> None:
-        if self._more:
-            extra = " ".join(self._more)
-            self.source, self.task, self._more = f"{self.source} {extra}", f"{self.task} {extra}", []
+        if self._parts:
+            extra = "".join(self._parts)
+            self.task, self.source, self._parts = f"{self.task}{extra}", f"{self.source}{extra}", []
+        if self._follow:
+            self.source = f"{self.source} {' '.join(self._follow)}"
+            self._follow = []
 
 
-class _Context:
-    """Leads handed down by headings ("1. Sở Công Thương") and lead-ins ("… các nhiệm vụ sau:")."""
+@dataclass
+class Candidate:
+    """A clause that may be a directive but was not taken: shown to the office in review."""
 
-    def __init__(self) -> None:
-        self.stack: list[tuple[int, str | None]] = []
-
-    def enter_item(self, depth: int) -> None:
-        while self.stack and self.stack[-1][0] >= depth:
-            self.stack.pop()
-
-    def push(self, depth: int, lead: str | None) -> None:
-        self.stack.append((depth, lead))
-
-    @property
-    def lead(self) -> str | None:
-        return next((lead for _, lead in reversed(self.stack) if lead), None)
+    ref: str
+    text: str
+    score: float
 
 
-def extract_directives(blocks: list[Block], anchor: dt.date, calendar: WorkCalendar | None = None) -> list[Directive]:
-    """Every directive of the body blocks, deadlines read against `anchor`."""
-    context = _Context()
+@dataclass
+class _Reading:
+    """What the models say about one clause."""
+
+    clause: Clause
+    score: float
+    own: tuple[int, int] | None = None  # span of the addressee the clause names itself
+
+
+def extract_directives(
+    clauses: list[Clause], anchor: dt.date, calendar: WorkCalendar | None = None, *,
+    model: Model | None = None, addressees: list[str] | None = None, anchor_known: bool = True,
+) -> tuple[list[Directive], list[Candidate]]:
+    """Every directive of the body's clauses, deadlines read against `anchor`, and the candidates not taken."""
+    model = model or shipped()
+    readings_ = [_Reading(c, model.probability(f))
+                 for c, f in zip(clauses, document_features(clauses, model.lexicon), strict=True)]
+    spans: dict[tuple[int, bool], tuple[int, int] | None] = {}
+
+    def addressee(i: int, framing: bool = False) -> str | None:
+        """The lead a clause names: the tagger's span, else the rule reading (any, when it frames others)."""
+        key = (i, framing)
+        if key not in spans:
+            spans[key] = _addressee_span(model, clauses[i].text, framing)
+        span = spans[key]
+        return _LEAD_TRIM.sub("", clauses[i].text[span[0]:span[1]]) or None if span else None
+
     out: list[Directive] = []
-    item_level: dict[str, Directive] = {}
-    item_started: set[str] = set()
-    per_item: dict[str, int] = {}
-    for block in blocks:
-        if block.kind is not None:
-            context.enter_item(block.depth)
-            if block.heading:
-                heading = block.text.rstrip(" :")
-                named = clauses.heading_lead(heading)
-                context.push(block.depth, named)
-                if named or (not ACTION_START.match(heading) and not clauses.find_starts(heading)):
-                    continue  # a heading that names the lead, or a topic title; otherwise read it as text
-        last: Directive | None = None
-        for sentence in clauses.sentences(block.text):
-            if sentence.endswith(":"):
-                context.push(block.depth, clauses.leadin_lead(sentence))
+    candidates: list[Candidate] = []
+    used_frames: set[int] = set()
+    per_ref: dict[str, int] = {}
+    current: Directive | None = None
+    current_block = -1
+    for r in readings_:
+        c = r.clause
+        if c.block.kind is not None and c.first_in_block:
+            current = None  # a new item closes the directive of the previous one
+        # "Đề nghị Bộ A …; đề nghị Bộ B …": a clause that hands the item's work on to another body by name opens a
+        # directive of its own, whatever its score alone says.
+        hands_on = (
+            current is not None and r.score >= CANDIDATE_FLOOR and c.block_index == current_block
+            and not c.first_in_sentence and _hands_on(c.text)
+            and not _same_body(addressee(c.index), current.lead) and addressee(c.index) is not None
+        )
+        if current is not None and c.block_index == current_block and _plan_content(c, clauses):
+            current.absorb(c)  # "… theo hướng: Bộ A thẩm định, Bộ B thẩm tra": what the plan says, not who acts
+            continue
+        if r.score >= THRESHOLD or hands_on:
+            own = addressee(c.index)
+            if current is not None and current.ref.split("-")[0] == c.ref and (
+                own is None or _same_body(own, current.lead)
+            ):
+                current.absorb(c)
+                current_block = c.block_index
                 continue
-            starts = clauses.find_starts(sentence)
-            first_of_item = block.ref not in item_started
-            item_started.add(block.ref)
-            if not starts:
-                last = _unowned(sentence, block, context, item_level, out, last, first_of_item, anchor, calendar)
-                continue
-            if starts[0][0] > 0 and first_of_item:
-                head = sentence[:starts[0][0]]
-                _unowned(head, block, context, item_level, out, None, True, anchor, calendar)
-            for i, (start, task_at, lead, how) in enumerate(starts):
-                end = starts[i + 1][0] if i + 1 < len(starts) else len(sentence)
-                task = sentence[task_at:end].strip(" ,;.:")
-                if clauses.is_generic(task):
-                    continue
-                same_item = per_item.get(block.ref, 0) + (block.ref in item_level)
-                per_item[block.ref] = per_item.get(block.ref, 0) + 1
-                suffix = f"-{same_item + 1}" if same_item else ""
-                directive = Directive(block.ref + suffix, lead, task, sentence[start:end])
-                if how == "subject" and start > 0 and i == 0:
-                    directive.flags.append("mid_item_subject")
-                out.append(directive)
-                last = directive
-    for directive in out:
-        _finish(directive, anchor, calendar)
-    return out
-
-
-def _unowned(
-    sentence: str, block: Block, context: _Context, item_level: dict[str, Directive], out: list[Directive],
-    last: Directive | None, first_of_item: bool, anchor: dt.date, calendar: WorkCalendar | None,
-) -> Directive | None:
-    """A sentence with no subject of its own: an item's task, a trailing deadline, or context."""
-    text = clauses.strip_topic(sentence.strip(" ,"))
-    existing = item_level.get(block.ref)
-    trailing = bool(_TRAILING_START.match(text)) and last is not None and last is not existing
-    if existing and not trailing:
-        existing.absorb(text)
-        return existing
-    if first_of_item and block.ref and (ACTION_START.match(text) or (context.lead and _imperative(text))):
-        lead = context.lead
-        deadline = parse_deadline(text, anchor, calendar)
-        if lead or (deadline and deadline.date):
-            directive = Directive(block.ref, lead, text, text)
-            directive.flags.append("inherited_lead" if lead else "implicit_lead")
-            item_level[block.ref] = directive
+            lead, how, frame_at = own, "own", None
+            if lead is None:
+                lead, frame_at = _inherit(c, clauses, addressee)
+                how = "inherited" if lead else "implicit"
+            if frame_at is not None:
+                used_frames.add(frame_at)
+            count = per_ref.get(c.ref, 0)
+            per_ref[c.ref] = count + 1
+            directive = Directive(
+                ref=c.ref + (f"-{count + 1}" if count else ""), lead=lead,
+                task=_task(c, spans.get((c.index, False)) if own else None),
+                source=c.text[:MAX_CLAUSE * 4], score=r.score, clauses=[c.index], last_end=c.end,
+            )
+            if how == "inherited" and frame_at is not None:
+                directive.flags.append("inherited_lead")
+                directive.frame_text = clauses[frame_at].text[:MAX_CLAUSE]
+            elif how == "implicit":
+                directive.flags.append("implicit_lead")
+                directive.implicit_lead = addressees[0] if addressees and len(addressees) == 1 else None
+            if count or not c.first_in_block:
+                directive.flags.append("mid_item_subject")
+            if c.block.gap:
+                directive.flags.append("numbering_gap")
             out.append(directive)
-            return directive
+            current, current_block = directive, c.block_index
+            continue
+        if current is not None and c.block_index == current_block:
+            current.absorb(c)  # the rest of the paragraph that opened the directive
+            continue
+        if _follow_up(c, current, out, anchor):
+            continue
+        if r.score >= CANDIDATE_FLOOR and not c.block.heading:
+            candidates.append(Candidate(c.ref, c.text[:MAX_CLAUSE], round(r.score, 2)))
+    frames = used_frames | {i for d in out for k in d.clauses for i in clauses[k].frame}
+    candidates = [k for k in candidates if not _is_frame_text(k, clauses, frames)]
+    for directive in out:
+        _finish(directive, anchor, calendar, None if not anchor_known else MAX_YEARS)
+    return out, candidates
+
+
+def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | None = None, *,
+                model: Model | None = None) -> Directive:
+    """One clause read as a directive on the office's word (a candidate it promotes): lead, task, deadline."""
+    model = model or shipped()
+    text = " ".join(text.split())[:MAX_CLAUSE * 4]
+    span = _addressee_span(model, text, False)
+    lead = (_LEAD_TRIM.sub("", text[span[0]:span[1]]) or None) if span else None
+    directive = Directive(ref, lead, text, text, score=THRESHOLD, flags=["from_candidate"])
+    rest = text[span[1]:].lstrip(" ,:;-–") if span else text
+    directive.task = readings.strip_topic(rest if len(rest) >= 8 else text).strip(" ,;:") or text
+    if lead is None:
+        directive.flags.append("implicit_lead")
+    _finish(directive, anchor, calendar, MAX_YEARS)
+    return directive
+
+
+_PLAN = re.compile(r"(?:theo hướng|như sau|theo phương án|bao gồm|gồm|cụ thể là|với nội dung|trong đó)\s*$", re.I)
+
+
+def _plan_content(clause: Clause, clauses: list[Clause]) -> bool:
+    """The clause follows "… theo hướng:" in its paragraph: content of the plan being ordered."""
+    for prev in reversed(clauses[max(0, clause.index - 4):clause.index]):
+        if prev.block_index != clause.block_index:
+            return False
+        if prev.end == ":":
+            return bool(_PLAN.search(prev.text[-40:]))
+    return False
+
+
+def _hands_on(text: str) -> bool:
+    rule = subject(text)
+    return rule is not None and rule.how == "trigger"
+
+
+def _addressee_span(model: Model, text: str, framing: bool) -> tuple[int, int] | None:
+    """Who a clause addresses: the tagger's span unless it is the speaker, else the rule reading.
+
+    A clause's own lead takes the rule reading only where it is unambiguous (the clause opens with the body or
+    with "Giao/Yêu cầu …"); a heading or lead-in that frames other items takes any reading.
+    """
+    span = model.addressee(text)
+    if span is not None:
+        before = text[:span[0]].rstrip().lower()
+        if not (is_authority(text[span[0]:span[1]]) and not before.endswith(_TRIGGER_ENDINGS)):
+            return span
+    rule = subject(text)
+    if rule is None or (rule.how == "comma" and not framing) or (rule.how == "subject?" and framing):
+        return None  # a lead-in "Văn phòng X truyền đạt ý kiến …:" names who speaks, not who acts
+    if rule.how not in ("trigger", "speaker") and is_authority(text[rule.start:rule.end]):
         return None
-    if _TRAILING_START.match(text):
-        deadline = parse_deadline(text, anchor, calendar)
-        recipient = clauses.report_to(text)
-        if not (deadline or recipient):
-            return last
-        targets = [last] if last else []
-        if block.new_paragraph and _PLURAL.search(text):
-            parent = block.ref.rsplit(".", 1)[0] if "." in block.ref else ""
-            targets = []
-            for d in reversed(out[-_MAX_SHARED:]):  # the items just listed, nearest first
-                if _parent(d.ref) != parent or d.ref.count(".") != block.ref.count("."):
-                    break
-                targets.append(d)
-        elif not targets and out and out[-1].ref.split("-")[0] == block.ref:
-            targets = [out[-1]]
-        for target in targets:
-            target.settle()
-            target.source = f"{target.source} {text}"
-            if deadline and (target.deadline is None or target.deadline.date is None):
-                target.deadline = deadline
-                target.flags.append("shared_deadline" if len(targets) > 1 else "trailing_deadline")
-            if recipient and not target.report_to:
-                target.report_to = recipient
-        return last
-    if last is not None and ACTION_START.match(text):
-        last.absorb(text)
-        return last
-    return last
+    return rule.start, rule.end
 
 
-def _imperative(text: str) -> bool:
-    """A bullet under a named lead that opens with a verb outside the vocabulary ("- Cắm biển cảnh báo …")."""
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    return (
-        first[:1].isupper() and first.isalpha() and not _NOT_TASK.match(text) and not is_body(text)
-        and not NON_DIRECTIVE_VERB.match(text[:1].lower() + text[1:])
-    )
+def _inherit(clause: Clause, clauses: list[Clause], addressee: Any) -> tuple[str | None, int | None]:
+    """The lead a subjectless clause inherits: an in-paragraph "X:" before it, else its frame, innermost first."""
+    for prev in reversed(clauses[max(0, clause.index - 3):clause.index]):
+        if prev.block_index != clause.block_index:
+            break
+        if prev.end == ":":
+            lead = addressee(prev.index, True)
+            if lead:
+                return lead, prev.index
+    for i in reversed(clause.frame):
+        lead = _heading_lead(clauses[i]) or addressee(i, True)
+        if lead:
+            return lead, i
+    return None, None
+
+
+def _heading_lead(clause: Clause) -> str | None:
+    """A heading that is only a name ("5. Các chủ rừng là tổ chức (…)", "Giao Sở X:") hands on all of it."""
+    if not clause.block.heading or clause.text != clause.block.text:
+        return None
+    text = TRIGGER_START.sub("", re.sub(r"^(?:Đối với|Nhiệm vụ của|Trách nhiệm của)\s+", "", clause.text))
+    text = text.rstrip(" :.;")
+    return text if is_body(text) and not has_verb(re.sub(r"\([^)]*\)", "", text)) else None
+
+
+def _task(clause: Clause, span: tuple[int, int] | None) -> str:
+    """The clause's words after its own lead (the whole clause when the lead is inherited)."""
+    text = clause.text[:MAX_CLAUSE * 4]
+    if span:
+        rest = text[span[1]:].lstrip(" ,:;-–")
+        if len(rest) >= 8:
+            text = rest
+    text = readings.strip_topic(text)
+    return text.strip(" ,;:") or clause.text[:MAX_CLAUSE]
+
+
+def _same_body(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    x, y = set(normalize_name(a).split()), set(normalize_name(b).split())
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
+
+
+def _follow_up(clause: Clause, current: Directive | None, out: list[Directive], anchor: dt.date) -> bool:
+    """A trailing sentence that carries the deadline or recipient of the directive(s) just above it."""
+    text = clause.text[:MAX_CLAUSE]
+    if not out or not (_FOLLOW_UP.match(text) or _PLURAL.match(text) or subject(text) is None):
+        return False
+    deadline = parse_deadline(text, anchor, max_years=None)
+    recipient = readings.report_to(text)
+    if not (deadline and deadline.kind != "none") and not recipient:
+        return False
+    last = out[-1]
+    if clause.block.new_paragraph and _PLURAL.search(text):
+        base = last.ref.split("-")[0]
+        parent, depth = _parent(base), base.count(".")
+        targets = []
+        for d in reversed(out[-_MAX_SHARED:]):  # the items just listed, nearest first
+            ref = d.ref.split("-")[0]
+            if _parent(ref) != parent or ref.count(".") != depth:
+                break
+            targets.append(d)
+    elif current is not None or last.ref.split("-")[0] == clause.ref:
+        targets = [current or last]
+    else:
+        return False
+    for target in targets:
+        target.follow(text)
+        target.flags.append("shared_deadline" if len(targets) > 1 else "follow_up")
+    return True
+
+
+def _is_frame_text(candidate: Candidate, clauses: list[Clause], frames: set[int]) -> bool:
+    return any(clauses[i].text[:MAX_CLAUSE] == candidate.text for i in frames)
 
 
 def _parent(ref: str) -> str:
-    base = ref.split("-")[0]
-    return base.rsplit(".", 1)[0] if "." in base else ""
+    return ref.rsplit(".", 1)[0] if "." in ref else ""
 
 
-def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None) -> None:
+def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None, max_years: int | None) -> None:
     """Deadline, recipients, coordinators and confidence read from the directive's own text."""
     d.settle()
-    if d.deadline is None or d.deadline.date is None:
-        own = parse_deadline(d.source, anchor, calendar)
-        if own is not None and (d.deadline is None or own.date is not None):
-            d.deadline = own
-    d.report_to = clauses.report_to(d.source) or d.report_to
-    d.coordinators = clauses.coordinators(d.task)
+    d.deadline = parse_deadline(d.source, anchor, calendar, max_years=max_years)
+    d.report_to = readings.report_to(d.source)
+    # "1. Bộ Tài chính chủ trì, phối hợp với các Bộ …:" hands its coordinators down with its lead.
+    d.coordinators = readings.coordinators(d.task) or readings.coordinators(d.frame_text)
     if d.lead:
-        d.leads = tuple(split_bodies(d.lead))
+        d.leads = tuple(bodies(d.lead))
         if len(d.leads) > 1:
             d.flags.append("multi_lead")
         if _COLLECTIVE_LEAD.match(d.lead):
             d.flags.append("collective_lead")
     if d.deadline is not None:
         d.flags.extend(f for f in d.deadline.flags if f not in d.flags)
+    for flag in ("shared_deadline", "follow_up"):
+        if d.flags.count(flag) > 1:
+            d.flags = [f for f in d.flags if f != flag] + [flag]
     penalty = {
         "implicit_lead": 0.4, "inherited_lead": 0.1, "multi_lead": 0.1, "mid_item_subject": 0.05,
         "invalid_date": 0.3, "before_notice_date": 0.2, "needs_date": 0.1, "year_inferred": 0.05,
-        "shared_deadline": 0.05, "trailing_deadline": 0.05, "approximate": 0.1,
+        "shared_deadline": 0.05, "follow_up": 0.05, "approximate": 0.1, "numbering_gap": 0.05,
     }
-    d.confidence = round(max(0.1, 0.95 - sum(penalty.get(f, 0) for f in d.flags)), 2)
+    base = 0.5 + 0.45 * min(1.0, max(0.0, (d.score - THRESHOLD) / (1 - THRESHOLD)))
+    d.confidence = round(max(0.1, min(0.95, base) - sum(penalty.get(f, 0) for f in d.flags)), 2)

@@ -115,3 +115,27 @@ def read_metadata(doc: CleanText) -> DocumentInfo:
         signer=names[-1] if names else None, signer_title=", ".join(titles) or None,
         meeting_date=meeting, chair=chair,
     )
+
+
+_ADDRESSEE_OPENER = re.compile(r"^(?:Kính\s+gửi|[A-ZĐ].{2,80}?\s+điện)\s*:\s*", re.I)
+
+
+def addressees(doc: CleanText) -> list[str]:
+    """The bodies a letter is addressed to ("Kính gửi: - Bộ X; - Bộ Y."), as written."""
+    out: list[str] = []
+    inside = False
+    for line in doc.header:
+        opener = _ADDRESSEE_OPENER.match(line)
+        if opener:
+            if line.lower().startswith("đồng kính gửi"):
+                break
+            inside = True
+            line = line[opener.end():]
+        elif not inside:
+            continue
+        elif not line.startswith(("-", "+", "•")):
+            break
+        name = re.sub(r"^[-+•]\s*", "", line).strip(" ;.,|")
+        if name and not name.lower().startswith("đồng kính gửi"):
+            out.append(name)
+    return out

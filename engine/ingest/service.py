@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from engine.commands import add_draft, assign
-from engine.errors import DondocError, ExtractionError
+from engine.errors import DondocError, ExtractionError, InvalidInput, NotFound, PermissionDenied
 from engine.ingest.agencies import AgencyDirectory
 from engine.ingest.limits import Limits, check_file_size
 from engine.ingest.readers import OcrMode, Progress
@@ -127,6 +127,7 @@ def ingest_file(
         number=doc.get("number"), title=doc.get("title") or "", issuer=doc.get("issuer"), signer=doc.get("signer"),
         date=_date(doc.get("date")), meeting_date=_date(doc.get("meeting_date")), source_name=path.name,
         source_hash=digest, content_hash=content_hash(text), text=text, created_at=now, ocr=extraction.get("ocr"),
+        candidates=list(extraction.get("candidates") or []),
     )
     session.add(notice)
     session.flush()
@@ -155,7 +156,7 @@ def ingest_file(
     session.commit()
     if assign_all:
         if actor_id is None:
-            raise DondocError("assigning needs an office member (--as)")
+            raise DondocError("Muốn giao nhiệm vụ cần ghi người giao (chuyên viên Văn phòng).")
         assign_drafts(session, report, now, actor_id=actor_id)
     return report
 
@@ -183,3 +184,45 @@ def assign_drafts(session: Session, report: IngestReport, now: dt.datetime, *, a
             report.assigned.append(directive_id)
         except DondocError as exc:
             report.left_as_draft[directive_id] = str(exc)
+
+
+def promote_candidate(session: Session, notice_id: int, index: int, *, actor_id: int, now: dt.datetime) -> int:
+    """Turn candidate `index` (0-based, in `Notice.candidates`) into a draft through add_draft; the draft's id.
+
+    The clause is read again as a directive (lead, deadline, coordinators, recipient); the Drafted event names
+    the office member, and the candidate records the draft it became, so it cannot be promoted twice.
+    """
+    from engine.ingest import extract_candidate
+    from engine.people import OFFICE_ROLES, get_person
+
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"Không có thông báo #{notice_id}.")
+    candidates = [dict(c) for c in notice.candidates or []]
+    if not 0 <= index < len(candidates):
+        raise InvalidInput(f"Thông báo #{notice_id} không có đề xuất số {index + 1} (có {len(candidates)} đề xuất).")
+    candidate = candidates[index]
+    if candidate.get("directive_id"):
+        raise InvalidInput(f"Đề xuất số {index + 1} của thông báo #{notice_id} đã thành dự thảo "
+                           f"#{candidate['directive_id']}.")
+    actor = get_person(session, actor_id)
+    if actor.role not in OFFICE_ROLES:
+        raise PermissionDenied(f"{actor.name} không thuộc Văn phòng nên không thể tạo dự thảo.")
+    anchor = notice.date or notice.meeting_date or local_date(now)
+    item = extract_candidate(str(candidate.get("text") or ""), ref=str(candidate.get("ref") or ""), anchor=anchor,
+                             directory=directory_from_db(session))
+    leads = _leads(item, session) if item.get("lead") else None
+    lead = leads[0] if leads and len(leads) == 1 else Lead(item.get("lead"))
+    directive = Directive(
+        notice_id=notice.id, ref=item.get("ref") or "", task=item.get("task") or "", lead=lead.written,
+        lead_agency_id=lead.agency_id, leader_id=lead.person_id, coordinators=list(item.get("coordinators") or []),
+        report_to=item.get("report_to"), recurrence=item.get("recurrence"), deadline=_deadline(item),
+        deadline_text=item.get("deadline_text"), deadline_kind=item.get("deadline_kind") or "none",
+        confidence=float(candidate.get("score") or 0.0), review_flags=list(item.get("flags") or []),
+    )
+    add_draft(session, directive, now, actor=actor)
+    candidate["directive_id"] = directive.id
+    notice.candidates = candidates
+    session.add(notice)
+    session.commit()
+    return directive.id  # type: ignore[return-value]

@@ -10,14 +10,26 @@ import pytest
 from tests.support.cli import CLI
 
 
-@pytest.fixture
-def cli(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+def _shell(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
     monkeypatch.setenv("DONDOC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DONDOC_DATABASE_URL", db_url)
-    monkeypatch.delenv("DONDOC_TELEGRAM_TOKEN", raising=False)
+    for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ENVIRONMENT", "DONDOC_TIMEZONE", "DONDOC_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DONDOC_NOW", "2024-04-22T09:00:00+07:00")
     monkeypatch.setenv("COLUMNS", "200")  # tables and lines unwrapped, as on a wide terminal
     return CLI(capsys, monkeypatch)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+    """The command on SQLite, and on PostgreSQL when it is configured."""
+    return _shell(tmp_path, db_url, capsys, monkeypatch)
+
+
+@pytest.fixture
+def shell(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+    """The command on SQLite only, for what does not depend on the database behind it."""
+    return _shell(tmp_path, f"sqlite:///{tmp_path / 'dondoc.db'}", capsys, monkeypatch)
 
 
 def _json(text: str) -> object:
@@ -89,13 +101,13 @@ def test_lifecycle_from_the_shell(cli: CLI, tmp_path: Path) -> None:
     assert again.code == 1 and "Thông báo này đã được nhập: #1 — số 90/TB-UBND ngày 19/04/2024" in again.err
     assert cli("ack", did, "--as", "Nguyễn Văn Tài").code == 0
     refused = cli("accept", did, "--as", "Nguyễn Văn Tài")
-    assert refused.code == 1 and "Lỗi:" in refused.err and "may not record ReportAccepted" in refused.err
+    assert refused.code == 1 and "Lỗi:" in refused.err and "không có quyền “xác nhận hoàn thành”" in refused.err
     assert cli("extend", did, "--as", "Nguyễn Văn Tài", "--to", "2024-06-30", "--reason", "Chờ thẩm định").code == 0
     assert cli("extend", did, "--as", "Lê Thị Thu", "--approve").code == 0
     header = " ".join(cli("directive", "show", did).out.split())
-    assert "thời hạn 2024-06-30 (đã gia hạn; hạn ban đầu 31/05/2024 — “hoàn thành trước ngày 31/5/2024”)" in header
+    assert "thời hạn 30/06/2024 (đã gia hạn; hạn ban đầu 31/05/2024 — “hoàn thành trước ngày 31/5/2024”)" in header
     stranger = cli("ack", did, "--as", "Phạm Văn Pháp")  # already in progress, but not theirs: refused, not "no change"
-    assert stranger.code == 1 and "may not record Acknowledged" in stranger.err
+    assert stranger.code == 1 and "không có quyền “xác nhận đã nhận”" in stranger.err
     report = tmp_path / "bao-cao.pdf"
     report.write_bytes(b"%PDF-1.4 bao cao")
     leader = str(people["Nguyễn Văn Tài"])
@@ -156,36 +168,61 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("directive", "show", "999"), "no directive with id 999"),
-        (("ack", "1", "--as", "Không Có Ai"), "no person named 'Không Có Ai'"),
-        (("directives", "list", "--state", "xong"), "Trạng thái “xong” không tồn tại"),
-        (("directives", "list", "--agency", "Sở Không Tồn Tại"), "no agency 'Sở Không Tồn Tại'"),
-        (("directives", "list", "--bucket", "late"), "Nhóm “late” không tồn tại"),
-        (("people", "add", "Ai Đó", "--role", "boss"), "unknown role 'boss'"),
-        (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp"),
-        (("extract", "/nonexistent/tb.txt"), "tb.txt: không có tệp này"),
+        (("directive", "show", "999"), "Không có nhiệm vụ #999", 1),
+        (("ack", "1", "--as", "Không Có Ai"), "Không có ai tên “Không Có Ai” trong danh bạ", 1),
+        (("directives", "list", "--state", "xong"), "Không có trạng thái “xong”; chọn một trong: draft", 1),
+        (("directives", "list", "--agency", "Sở Không Tồn Tại"), "Không có cơ quan “Sở Không Tồn Tại”", 1),
+        (("directives", "list", "--bucket", "late"), "Không có nhóm “late”", 1),
+        (("directives", "list", "--notice", "999"), "Không có thông báo số hiệu #999", 1),
+        (("directives", "list", "--format", "xml"), "Không có cách trình bày “xml”", 1),
+        (("people", "add", "Ai Đó", "--role", "boss"), "Không có vai trò “boss”", 1),
+        (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp", 1),
+        (("extract", "/nonexistent/tb.txt"), "tb.txt: không có tệp này", 1),
+        (("stats", "--by", "foo"), "Không có cách thống kê “foo”", 1),
+        (("export", "/nonexistent/dir/x.xlsx"), "thư mục không tồn tại", 1),
+        # Usage mistakes: the parser's own errors, in Vietnamese, exit 2.
+        (("ack", "1"), "Thiếu tùy chọn --as. Xem: dondoc ack --help", 2),
+        (("ack", "1", "--as", "Lê", "--bogus"), "Không có tùy chọn --bogus", 2),
+        (("directive", "show", "abc"), "Giá trị của mã số nhiệm vụ không hợp lệ: phải là một số nguyên", 2),
+        (("cancell", "1"), "Không có lệnh “cancell”", 2),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(cli: CLI, args: tuple[str, ...], message: str) -> None:
-    result = cli(*args)
-    assert result.code != 0
+def test_bad_input_is_one_line_and_non_zero(shell: CLI, args: tuple[str, ...], message: str, code: int) -> None:
+    result = shell(*args)
+    assert result.code == code, result.err
     assert message in result.err
-    assert "Traceback" not in result.err + result.out
+    assert "Traceback" not in result.err + result.out and "Lỗi hệ thống" not in result.err
     assert len(result.err.strip().splitlines()) == 1
 
 
-def test_a_date_that_does_not_exist(cli: CLI) -> None:
-    people = _setup(cli)
-    result = cli("extend", "1", "--as", str(people["Lê Thị Thu"]), "--to", "2024-02-30")
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DONDOC_DATABASE_URL", "mysql+nothing://x/y", "DONDOC_DATABASE_URL không hợp lệ"),
+        ("DONDOC_TIMEZONE", "Mars/Base", "múi giờ “Mars/Base” không tồn tại"),
+        ("DONDOC_ENVIRONMENT", "production", "DONDOC_SECRET"),
+    ],
+)
+def test_bad_settings_are_one_line(shell: CLI, monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+                                   message: str) -> None:
+    monkeypatch.setenv(variable, value)
+    result = shell("stats")
+    assert result.code in (1, 2) and message in result.err and len(result.err.strip().splitlines()) == 1
+    assert "Lỗi hệ thống" not in result.err and "http" not in result.err  # no pydantic URL either
+
+
+def test_a_date_that_does_not_exist(shell: CLI) -> None:
+    people = _setup(shell)
+    result = shell("extend", "1", "--as", str(people["Lê Thị Thu"]), "--to", "2024-02-30")
     assert result.code == 1 and "2024-02-30" in result.err and "Traceback" not in result.err
 
 
-def test_unreachable_database(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_database(shell: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DONDOC_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nothing")
-    result = cli("stats")
-    assert result.code == 2 and "cannot reach the database" in result.err
+    result = shell("stats")
+    assert result.code == 2 and "Không kết nối được cơ sở dữ liệu" in result.err
     assert len(result.err.strip().splitlines()) == 1
 
 
@@ -198,7 +235,7 @@ def test_review_settles_a_collective_lead_then_assigns(cli: CLI, tmp_path: Path)
     assert len(drafts) == 1 and drafts[0]["uncertain"]  # type: ignore[arg-type,index]
     did = str(drafts[0]["id"])  # type: ignore[index]
     refused = cli("assign", did, "--as", "Lê Thị Thu")
-    assert refused.code == 1 and "no resolved lead" in refused.err
+    assert refused.code == 1 and "chưa có đơn vị hoặc người chủ trì" in refused.err
     result = cli("review", did, "--as", "Lê Thị Thu", "--lead", "STP", "--deadline", "2024-06-28", "--assign")
     assert result.code == 0, result.err
     shown = _json(cli("directive", "show", did, "--format", "json").out)[0]  # type: ignore[index]
@@ -225,12 +262,12 @@ def test_sweep_deliver_and_outbox_from_the_shell(cli: CLI, tmp_path: Path) -> No
     assert "overdue" in kinds
 
 
-def test_demo_tells_the_whole_story(cli: CLI, tmp_path: Path) -> None:
-    result = cli("demo", "--days", "12", "--data-dir", str(tmp_path / "demo"))
+def test_demo_tells_the_whole_story(shell: CLI, tmp_path: Path) -> None:
+    result = shell("demo", "--days", "12", "--data-dir", str(tmp_path / "demo"))
     assert result.code == 0, result.err
     out = result.out
     assert "Nhập thông báo mẫu" in out and "📌 Nhiệm vụ mới" in out  # ingested, assigned, alerted
-    for event in ("Assigned", "Acknowledged", "ReportSubmitted", "ReportAccepted"):
+    for event in ("Giao nhiệm vụ", "Xác nhận đã nhận", "Báo cáo kết quả", "Xác nhận hoàn thành"):
         assert f" {event} (" in out
     assert "Kết quả sau 12 ngày" in out and "Toàn tỉnh:" in out
 
@@ -320,13 +357,13 @@ def test_assigning_to_an_agency_nobody_receives_warns_and_stats_list_it(cli: CLI
     assert "1 nhiệm vụ đang mở không có ai trong danh bạ nhận thông báo: #2" in " ".join(cli("stats").out.split())
 
 
-def test_a_second_run_on_the_same_data_dir_refuses(cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_run_on_the_same_data_dir_refuses(shell: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dondoc.runlock import hold_run_lock
 
     monkeypatch.delenv("DONDOC_NOW")
     first = hold_run_lock(tmp_path / "data")  # the service already running
     try:
-        result = cli("run", "--no-bot")
+        result = shell("run", "--no-bot")
         assert result.code == 1 and "dondoc run đang chạy trên thư mục dữ liệu" in result.err
         assert f"tiến trình {__import__('os').getpid()}" in result.err
     finally:
@@ -363,22 +400,96 @@ def test_names_are_matched_exactly_and_hostile_text_is_shown_inert(cli: CLI, tmp
         assert "Rà soát \ufffd[31mdự toán\ufffd [bold]ngay[/bold]" in shown  # and not read as markup either
     for pattern in ("%", "Lê%", "L_ Thị Thu"):  # no LIKE: a pattern matches no one, let alone everyone
         result = cli("review", "1", "--as", pattern, "--assign")
-        assert result.code == 1 and f"no person named '{pattern}'" in result.err
+        assert result.code == 1 and f"Không có ai tên “{pattern}”" in result.err
 
 
-def test_directory_files_cannot_blow_up(cli: CLI, tmp_path: Path) -> None:
+def test_directory_files_cannot_blow_up(shell: CLI, tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
                     'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nagencies:\n  - {code: SDL, name: Sở Du lịch, aliases: *c}\n',
                     encoding="utf-8")
-    result = cli("agencies", "import", str(bomb))
+    result = shell("agencies", "import", str(bomb))
     assert result.code == 1 and "bí danh YAML" in result.err
     many = tmp_path / "many.yaml"
     many.write_text("agencies:\n  - code: SDL\n    name: Sở Du lịch\n    aliases: [" + ", ".join(["x"] * 51) + "]\n",
                     encoding="utf-8")
-    assert "51 tên khác, quá 50" in cli("agencies", "import", str(many)).err
+    assert "51 tên khác, quá 50" in shell("agencies", "import", str(many)).err
     long = tmp_path / "long.csv"
     long.write_text("code,name,kind,aliases\nSDL," + "D" * 300 + ",so,\n", encoding="utf-8")
-    assert "quá 200 ký tự" in cli("agencies", "import", str(long)).err
-    codes = {r["code"] for r in _json(cli("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "quá 200 ký tự" in shell("agencies", "import", str(long)).err
+    codes = {r["code"] for r in _json(shell("agencies", "list", "--format", "json").out)}  # type: ignore[union-attr]
     assert "SDL" not in codes  # nothing of a refused file is kept
+
+
+def test_people_and_agencies_are_edited_and_removed_duplicates_refused(cli: CLI, tmp_path: Path) -> None:
+    people = _setup(cli)
+    dup = cli("people", "add", "nguyễn  văn tài", "--agency", "STC")
+    assert dup.code == 1 and "Đã có Nguyễn Văn Tài" in dup.err  # else `--as "Nguyễn Văn Tài"` would be ambiguous
+    assert cli("people", "add", "Nguyễn Văn Tài", "--agency", "STP").code == 0  # a namesake elsewhere is someone else
+    assert "là tên của 2 người; hãy dùng mã số" in cli("ack", "1", "--as", "Nguyễn Văn Tài").err
+    tai = str(people["Nguyễn Văn Tài"])
+    assert cli("people", "edit", tai, "--name", "Nguyễn Văn Tài Em", "--title", "Phó Giám đốc").code == 0
+    assert cli("people", "add", "Trần Văn Mặt", "--agency", "UBMTTQ", "--title", "Chủ tịch").code == 0
+    notice = _notice(tmp_path / "tb10.txt", 101, "1. Giao Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh tổng hợp ý kiến.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    assert cli("people", "remove", "Phạm Văn Pháp").code == 0  # Sở Tư pháp has others to receive its work
+    last = cli("people", "remove", "Trần Văn Mặt")  # the only one UBMTTQ's open directive reaches
+    assert last.code == 1 and "giao lại cho người khác" in last.err
+    shown = {p["name"]: p for p in _json(cli("people", "list", "--format", "json").out)}  # type: ignore[union-attr]
+    assert "Phạm Văn Pháp" not in shown and shown["Nguyễn Văn Tài Em"]["title"] == "Phó Giám đốc"
+    table = cli("people", "list").out
+    assert "Chuyên viên Văn phòng" in table and "chưa liên kết" in table and "False" not in table
+    assert cli("agencies", "edit", "STP", "--aliases", "Sở TP;STP", "--name", "Sở Tư pháp tỉnh").code == 0
+    clash = cli("agencies", "edit", "STP", "--aliases", "STC")
+    assert clash.code == 1 and "đã dùng để gọi Sở Tài chính" in clash.err
+    agencies = cli("agencies", "list").out
+    assert "Sở TP; STP" in agencies and "['" not in agencies and "Phan Thế Tuấn" in agencies  # supervisor by name
+    refused = cli("agencies", "remove", "STP")
+    assert refused.code == 1 and "Không thể xóa Sở Tư pháp tỉnh" in refused.err
+    assert cli("agencies", "remove", "HDND").code == 0
+    assert "Không có cơ quan “HDND”" in cli("directives", "list", "--agency", "HDND").err
+
+
+def test_tables_speak_vietnamese_and_json_keeps_codes(cli: CLI, tmp_path: Path) -> None:
+    _setup(cli)
+    notice = _notice(tmp_path / "tb11.txt", 102, "1. Giao Sở Tài chính rà soát dự toán, hoàn thành trước ngày "
+                                                 "25/4/2024.\n2. Các cấp, các ngành rà soát thủ tục hành chính.")
+    assert cli("ingest", str(notice), "--assign", "--as", "Lê Thị Thu").code == 0
+    draft = cli("review", "2")  # no --as needed to look at a draft
+    assert draft.code == 0 and "chủ trì tập thể, cần chọn đơn vị" in " ".join(draft.out.split())
+    shown = cli("directive", "show", "1").out
+    assert "Giao nhiệm vụ" in shown and "Tạo dự thảo" in shown and "22/04/2024 09:00" in shown
+    assert "Assigned" not in shown and "+00:00" not in shown and "{" not in shown
+    listed = cli("directives", "list").out
+    assert "Đã giao" in listed and "25/04/2024" in listed and "Chưa hoàn thành, trong hạn" in listed
+    assert "open_in_time" not in listed and "assigned" not in listed
+    row = _json(cli("directives", "list", "--format", "json").out)[0]  # type: ignore[index]
+    assert (row["state"], row["bucket"], row["deadline"], row["notice_id"], row["notice"]) == (
+        "assigned", "open_in_time", "2024-04-25", 1, "102/TB-UBND")
+    outbox = cli("outbox", "list").out
+    assert "giao nhiệm vụ" in outbox and "chờ gửi" in outbox and "pending" not in outbox
+    helped = cli("review", "--help").out
+    assert "dd/mm/yyyy hoặc yyyy-mm-dd" in helped and "Cách dùng: dondoc review" in helped
+    assert "Tùy chọn" in helped and "Options" not in helped and "Show this message" not in helped
+
+
+def test_an_unreachable_bot_api_is_one_line(shell: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    monkeypatch.setenv("DONDOC_TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    people = _setup(shell)
+    result = shell("people", "invite", str(people["Lê Thị Thu"]))
+    assert result.code == 1 and "Không kết nối được máy chủ Telegram" in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "AAHdq" not in result.err
+
+
+def test_long_work_shows_what_it_is_doing_on_a_terminal(shell: CLI, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _setup(shell)
+    notice = _notice(tmp_path / "tb12.txt", 103, "1. Giao Sở Tài chính rà soát dự toán.")
+    piped = shell("ingest", str(notice))
+    assert piped.code == 0 and piped.err == ""  # piped output stays clean
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: behave as on a terminal
+    exported = shell("export", str(tmp_path / "x.xlsx"))
+    assert exported.code == 0 and "Đang xuất x.xlsx" in exported.err  # which steps show depends on speed
+    assert "Đọc tb13.txt" in shell("ingest", str(_notice(tmp_path / "tb13.txt", 104,
+                                                                             "1. Giao Sở Tư pháp rà soát."))).err

@@ -58,7 +58,7 @@ def test_assign_all_assigns_what_has_a_lead_and_explains_the_rest(session: Sessi
     for directive_id, why in report.left_as_draft.items():
         d = session.get(Directive, directive_id)
         assert d is not None and d.state == State.draft and d.lead_agency_id is None and d.leader_id is None
-        assert "no resolved lead" in why
+        assert "chưa có đơn vị hoặc người chủ trì" in why
 
 
 def test_the_same_file_twice_adds_nothing(session: Session, directory: Person, tmp_path: Path) -> None:

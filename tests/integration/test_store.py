@@ -79,14 +79,14 @@ def test_event_and_projection_are_written_together_or_not_at_all(
 
 def test_refusals_name_the_problem(session: Session, factory: Factory, world: dict) -> None:
     d = factory.assigned(world["stc"], world["office"], deadline=dt.date(2024, 5, 31))
-    with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp may not record Acknowledged"):
+    with pytest.raises(PermissionDenied, match="Giám đốc Sở Tư pháp không có quyền “xác nhận đã nhận”"):
         commands.acknowledge(session, d.id, actor_id=world["stranger"].id, now=T0)
-    with pytest.raises(InvalidInput, match="needs text or a file"):
+    with pytest.raises(InvalidInput, match="cần có nội dung hoặc tệp đính kèm"):
         commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="  ")
     commands.submit_report(session, d.id, actor_id=world["leader"].id, now=T0, text="Xong")
-    with pytest.raises(PermissionDenied, match="needs: office"):
+    with pytest.raises(PermissionDenied, match="việc này của Văn phòng UBND tỉnh"):
         commands.accept_report(session, d.id, actor_id=world["leader"].id, now=T0)
-    with pytest.raises(TransitionNotAllowed, match="ExtensionRequested is not allowed in state 'reported'"):
+    with pytest.raises(TransitionNotAllowed, match="“xin gia hạn” khi nhiệm vụ đang ở trạng thái “đã báo cáo"):
         commands.request_extension(session, d.id, actor_id=world["leader"].id, now=T0,
                                    new_deadline=T0 + dt.timedelta(days=90))
     assert _events(session, d.id) == ["Drafted", "Assigned", "ReportSubmitted"]
@@ -145,7 +145,7 @@ def test_extension_flow_keeps_history(session: Session, factory: Factory, world:
     assert granted.directive.deadline == new
     assert granted.directive.original_deadline == dt.datetime(2024, 5, 31, 16, 59, 59, tzinfo=dt.UTC)
     assert granted.directive.pending_extension is None
-    with pytest.raises(InvalidInput, match="no pending extension"):
+    with pytest.raises(InvalidInput, match="không có đề nghị gia hạn nào đang chờ"):
         commands.deny_extension(session, d.id, actor_id=world["office"].id, now=T0)
 
 

@@ -166,3 +166,50 @@ def test_the_stronger_phrase_wins_and_all_are_listed() -> None:
     assert [d.kind for _, d in found] == ["recurring", "date"]
     result = parse_deadline(text, D(2024, 4, 17))
     assert result is not None and result.date == D(2024, 6, 30)
+
+
+# Phrasings seen on documents outside the corpus (issue "Extraction that generalises").
+@pytest.mark.parametrize(("text", "anchor", "expected", "kind"), [
+    ("phấn đấu thông xe kỹ thuật năm 2025", D(2025, 3, 1), D(2025, 12, 31), "year"),
+    ("hoàn thành trong dịp 19 tháng 12", D(2025, 11, 20), D(2025, 12, 19), "event_date"),
+    ("báo cáo Thủ tướng Chính phủ 16 giờ ngày 30/7", D(2025, 7, 20), D(2025, 7, 30), "date"),
+    ("báo cáo tại phiên họp định kỳ tháng 8/2026", D(2026, 6, 1), D(2026, 8, 31), "event_month"),
+    ("định kỳ tháng 8/2026 rà soát, báo cáo", D(2026, 6, 1), D(2026, 8, 31), "event_month"),
+])
+def test_unseen_phrasing(text: str, anchor: dt.date, expected: dt.date, kind: str) -> None:
+    result = parse_deadline(text, anchor)
+    assert result is not None
+    assert (result.date, result.kind) == (expected, kind)
+
+
+def test_time_without_a_preposition_keeps_the_hour() -> None:
+    result = parse_deadline("gửi Văn phòng Chính phủ 16 giờ ngày 30/7", D(2025, 7, 20))
+    assert result is not None and result.time == dt.time(16, 0)
+
+
+def test_same_day_every_year_is_a_recurrence_not_a_deadline() -> None:
+    result = parse_deadline("tổng hợp báo cáo UBND tỉnh trước ngày 25/12 hàng năm", D(2025, 11, 25))
+    assert result is not None and result.kind == "recurring" and result.date is None
+    assert result.recurrence == "yearly:date=12-25"
+
+
+@pytest.mark.parametrize("text", [
+    "Xây dựng kịch bản thúc đẩy tăng trưởng từ nay đến hết năm 2025",
+    "Hồi 16h ngày 26/11/2025, vị trí tâm bão số 15 vào khoảng 12,5 độ vĩ bắc",
+    "Kết luận tại Hội nghị sơ kết công tác 6 tháng đầu năm 2025",
+])
+def test_periods_and_reported_moments_are_not_deadlines(text: str) -> None:
+    result = parse_deadline(text, D(2025, 11, 20))
+    assert result is None or result.date is None
+
+
+@pytest.mark.parametrize("text", ["hoàn thành trong năm 99999", "trước ngày 31/12/9999", "trong tháng 5/2099"])
+def test_a_deadline_far_outside_a_sane_range_is_unreadable_and_flagged(text: str) -> None:
+    result = parse_deadline(text, D(2025, 11, 20))
+    assert result is not None and result.date is None and result.kind == "invalid"
+    assert "invalid_date" in result.flags
+
+
+def test_without_a_known_notice_date_no_range_is_imposed() -> None:
+    result = parse_deadline("trước ngày 12/6/2026", D(1970, 1, 1), max_years=None)
+    assert result is not None and result.date == D(2026, 6, 12)

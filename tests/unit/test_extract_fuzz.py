@@ -26,10 +26,12 @@ texty = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), ma
 @given(texty)
 def test_arbitrary_text_never_crashes(text: str) -> None:
     result = extract_text(text, today=TODAY).to_json()
-    assert set(result) == {"document", "directives"}
+    assert set(result) == {"document", "directives", "candidates"}
     for d in result["directives"]:
         assert d["deadline"] is None or dt.date.fromisoformat(d["deadline"])
         assert 0.0 < d["confidence"] <= 1.0
+    for c in result["candidates"]:
+        assert 0.0 <= c["score"] < 1.0 and c["text"]
 
 
 @settings(max_examples=60, deadline=None)

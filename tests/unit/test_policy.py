@@ -21,7 +21,7 @@ def test_packaged_file_matches_documented_defaults() -> None:
 
 
 def test_a_configured_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match=r"absent\.yaml does not exist"):
+    with pytest.raises(InvalidInput, match=r"Không có tệp quy định nhắc việc .*absent\.yaml"):
         load_policy(tmp_path / "absent.yaml")
     assert load_policy(None) == load_policy(DEFAULT_POLICY_FILE)  # no path: the packaged file
 

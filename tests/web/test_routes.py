@@ -88,6 +88,11 @@ def test_a_leader_sees_only_their_agency_and_cannot_act_as_the_office(browser: B
         other = s.exec(select(Directive).where(col(Directive.lead_agency_id) != target.lead_agency_id,
                                                col(Directive.state) != State.draft)).first()
     login(browser, web_app, leader)
+    board = browser.get("/").text
+    with web_app.session() as s:
+        own = s.exec(select(Directive).where(Directive.lead_agency_id == target.lead_agency_id,
+                                             col(Directive.state) != State.draft)).all()
+    assert f'id="total">{len(own)}<' in board and "cơ quan anh/chị" in board
     listing = browser.get("/nhiem-vu").text
     assert f'data-id="{target.id}"' in listing and f'data-id="{other.id}"' not in listing  # type: ignore[union-attr]
     assert browser.get(f"/nhiem-vu/{other.id}").status_code == 404  # type: ignore[union-attr]
@@ -222,9 +227,16 @@ def test_an_upload_is_read_in_the_background_and_the_same_notice_again_is_refuse
     assert "đã được nhập trước đó" in refused and target in refused
     wrong = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
                                 files={"file": ("bang-tinh.xlsx", b"PK\x03\x04")})
-    assert "Chỉ nhận tệp TXT, DOCX hoặc PDF" in wrong.text
+    assert "Chỉ nhận tệp TXT, DOCX, PDF" in wrong.text
+    scan = ROOT / "data" / "corpus" / "dev" / "05_laocai-sct-1894-2026_kiem-tra-vlncn.pdf"
+    pdf = browser.client.post("/thong-bao/tai-len", data={"csrf_token": browser.csrf},
+                              files={"file": (scan.name, scan.read_bytes())})
+    assert _wait_upload(browser, pdf.text).startswith("/thong-bao/")
+    jobs = browser.client.app.state.jobs.jobs.values()  # type: ignore[attr-defined]
+    read = next(j for j in jobs if j.filename == scan.name)
+    assert read.total_pages >= 1 and read.done_pages == read.total_pages  # the reader reported each page
     with web_app.session() as s:
-        assert len(s.exec(select(Notice)).all()) == 1
+        assert len(s.exec(select(Notice)).all()) == 2
 
 
 def test_office_actions_on_a_directive_are_engine_commands(browser: Browser, web_app: App) -> None:
@@ -299,13 +311,15 @@ def test_the_directory_keeps_open_work_reachable(browser: Browser, web_app: App)
     assert refused.status_code == 400 and "giao lại cho người khác" in refused.text
     dup = browser.post("/danh-ba/co-quan", {"code": "stc", "name": "Sở Tài chính mới"})
     assert dup.status_code == 400 and "đã dùng cho Sở Tài chính" in dup.text and "Sở Tài chính mới" in dup.text
-    assert browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng",
-                                             "aliases": "SXD; Sở XD"}).status_code == 303
+    clash = browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng", "aliases": "SXD; Sở XD"})
+    assert clash.status_code == 400 and "đã dùng để gọi Sở Xây dựng" in clash.text  # a second name for one body
+    assert browser.post("/danh-ba/co-quan", {"code": "SXD2", "name": "Sở Xây dựng Đô thị",
+                                             "aliases": "SXDĐT; Sở XD đô thị"}).status_code == 303
     homeless = browser.post("/danh-ba/nguoi", {"name": "Đỗ Văn Mới", "role": "leader", "title": "Giám đốc"})
     assert homeless.status_code == 400 and "phải thuộc một cơ quan" in homeless.text
     with web_app.session() as s:
         sxd = s.exec(select(Agency).where(Agency.code == "SXD2")).one()
-    assert sxd.aliases == ["SXD", "Sở XD"]
+    assert sxd.aliases == ["SXDĐT", "Sở XD đô thị"]
     assert browser.post("/danh-ba/nguoi", {"name": "Đỗ Văn Mới", "role": "leader", "title": "Giám đốc",
                                            "agency_id": str(sxd.id)}).status_code == 303
     with web_app.session() as s:
@@ -336,3 +350,24 @@ def test_unknown_addresses_get_a_vietnamese_page(browser: Browser, web_app: App,
     login(browser, web_app, person(web_app, Role.office))
     response = browser.get(url)
     assert response.status_code == 404 and "Không tìm thấy" in response.text
+
+
+def test_a_candidate_not_taken_becomes_a_draft_once(browser: Browser, web_app: App) -> None:
+    office = person(web_app, Role.office)
+    with web_app.session() as s:
+        report = ingest_file(s, SEED, web_app.now(), actor_id=office.id)
+        notice = s.get(Notice, report.notice_id)
+        clause = "Giao Sở Tài chính chủ trì rà soát các khoản chi, hoàn thành trước ngày 30/6/2024."
+        notice.candidates = [{"ref": "9", "score": 0.41, "text": clause}]  # type: ignore[union-attr]
+        s.add(notice)
+        s.commit()
+    login(browser, web_app, office)
+    assert "Lấy làm dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    assert browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0").status_code == 303
+    page = browser.get(f"/thong-bao/{report.notice_id}").text
+    assert "Đã tạo dự thảo từ đề xuất số 1" in page and "đã thành dự thảo" in page
+    browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0")
+    assert "đã thành dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    with web_app.session() as s:
+        drafts = s.exec(select(Directive).where(Directive.notice_id == report.notice_id)).all()
+    assert len(drafts) == len(report.drafts) + 1

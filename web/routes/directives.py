@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from engine import commands
 from engine.errors import DondocError, InvalidInput, NotFound
-from engine.lifecycle import allowed_events
+from engine.lifecycle import Actor, allowed_events
 from engine.models import Agency, Directive, Notice, Person
-from engine.people import supervisor_of
+from engine.people import actor_kinds, supervisor_of
 from engine.queries import LIST_BUCKETS, change_marker, directive_events, list_directives
 from engine.report_files import report_file
 from engine.stats import bucket_of
@@ -65,8 +65,7 @@ def _visible(session: Session, person: Person, directive_id: int) -> Directive:
     directive = session.get(Directive, directive_id)
     if directive is None:
         raise NotFound(f"Không có nhiệm vụ #{directive_id}.")
-    if not is_office(person) and not (directive.leader_id == person.id or (
-            person.agency_id is not None and directive.lead_agency_id == person.agency_id)):
+    if not is_office(person) and Actor.lead not in actor_kinds(person, directive):
         raise NotFound(f"Không có nhiệm vụ #{directive_id}.")  # an agency account sees only its own work
     return directive
 
