@@ -351,20 +351,26 @@ def _layout(units: list[_Unit]) -> str:
 
 _HYPHENATED = re.compile(r"(\w)-\n(\w)", re.UNICODE)
 _STRAY_QUOTE = re.compile(r"(?<!\S)['`´‘](?=\w[^\s'’`]*(?:\s|$))")  # a speckle before a word, never closed
+# "8: Dự thảo …", "9, Giao …": the full stop of an item number read as a colon or a comma
+_ITEM_NUMBER = re.compile(r"^(\d{1,3}|[IVX]{1,5})[,:;](?=\s+[A-ZĐÀ-Ỹ])")
 _DOUBLED = re.compile(r"([:;,])\1+|(?<!\.)\.\.(?![./])")  # "sau::", "cực..", not "…" written "..." nor "./."
 _MARGIN_JUNK = re.compile(r"^[|¦!~_=^`´'\"*#°§]+\s+|\s+[|¦~_=^`´'\"*#°§]+$", re.MULTILINE)
 
 
 def clean_ocr_text(text: str) -> str:
     """OCR's own noise out: words split across lines re-joined, stray marks at line ends and before words
-    dropped, doubled punctuation made single, NFC."""
+    dropped, doubled punctuation made single, item numbers given back their full stop, NFC."""
     text = unicodedata.normalize("NFC", text)
     text = _MARGIN_JUNK.sub("", text)
     text = _STRAY_QUOTE.sub("", text)
     text = _DOUBLED.sub(lambda m: m.group(1) or ".", text)
     text = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) if m.group(2).islower() else m.group(0), text)
-    lines = [line.rstrip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line.strip())
+    lines = [line.rstrip() for line in text.split("\n") if line.strip()]
+    for i in range(len(lines)):
+        # only where an item can start: after a line that ends a sentence, not inside "khoản 11,\n12, Điều 5"
+        if i == 0 or lines[i - 1].endswith((".", ":", ";", ")")):
+            lines[i] = _ITEM_NUMBER.sub(r"\1.", lines[i])
+    return "\n".join(lines)
 
 
 def scan_note(ocr: dict[str, Any] | None) -> str | None:

@@ -219,6 +219,12 @@ def test_clean_up_joins_hyphenated_words_and_drops_margin_marks() -> None:
     assert ocr.clean_ocr_text(text) == cleaned
 
 
+def test_clean_up_gives_item_numbers_back_their_full_stop_where_an_item_can_start() -> None:
+    text = "8: Dự thảo Quyết định\nký ban hành.\n9, Giao Sở Tư pháp\ntheo khoản 11,\n12, Điều 5\nlúc 8:30 sáng"
+    assert ocr.clean_ocr_text(text) == ("8. Dự thảo Quyết định\nký ban hành.\n9. Giao Sở Tư pháp\ntheo khoản 11,\n"
+                                        "12, Điều 5\nlúc 8:30 sáng")
+
+
 def _word(text: str, left: int, top: int, conf: float = 95.0, line: tuple[int, ...] = (0, 1, 1, 1)) -> Any:
     return ocr._Word(text, conf, left, top, 20 * len(text), 40, line)
 
