@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -371,3 +372,15 @@ def test_a_candidate_not_taken_becomes_a_draft_once(browser: Browser, web_app: A
     with web_app.session() as s:
         drafts = s.exec(select(Directive).where(Directive.notice_id == report.notice_id)).all()
     assert len(drafts) == len(report.drafts) + 1
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_stored(browser: Browser, web_app: App) -> None:
+    login(browser, web_app, person(web_app, Role.office))
+    browser.client.app.state.jobs.limits = dataclasses.replace(  # type: ignore[attr-defined]
+        browser.client.app.state.jobs.limits, file_mb=1)  # type: ignore[attr-defined]
+    big = b"1. Giao S\xe1\xbb\x9f T\xc3\xa0i ch\xc3\xadnh r\xc3\xa0 so\xc3\xa1t.\n" * 40_000  # ~1.3 MB of text
+    declared = browser.client.post("/thong-bao/tai-len", headers={"X-CSRF-Token": browser.csrf},
+                                   files={"file": ("lon.txt", big)})
+    assert "vượt giới hạn kích thước tệp 1 MB" in declared.text and 'id="upload-error"' in declared.text
+    with web_app.session() as s:
+        assert s.exec(select(Notice)).all() == []
