@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -41,14 +42,23 @@ def cer(read: str, source: str) -> float:
 
 def measure(label: str, pdf: Path, source: Path) -> None:
     """OCR one document in this process and print its figures."""
+    cpu_before = _cpu()
     started = time.perf_counter()
     reading = read_document(pdf, ocr="always")
     elapsed = time.perf_counter() - started
+    cpu = _cpu() - cpu_before
     pages = len(reading.ocr_pages)
     confidence = sum(p["confidence"] for p in reading.ocr_pages) / max(1, pages)
     print(f"{label}: {pages} pages, CER {cer(reading.text, source.read_text(encoding='utf-8')):.2%}, "
           f"mean confidence {confidence:.1f}, {elapsed / pages:.2f} s/page at {ocr.DPI} dpi, "
-          f"{pages / elapsed:.2f} pages/s ({ocr.workers()} Tesseract processes)")
+          f"{pages / elapsed:.2f} pages/s ({ocr.workers()} Tesseract processes; "
+          f"{cpu / pages:.2f} CPU-s/page, so {ocr.workers() * pages / max(cpu, 1e-9):.2f} pages/s on idle cores)")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the Tesseract runs)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -56,7 +66,7 @@ def main() -> int:
     if font is None:
         print("no Vietnamese-capable TrueType font (fonts-dejavu-core) to typeset the synthetic scan")
         return 1
-    print(f"{ocr.engine_version()}, {os.cpu_count()} cores")
+    print(f"{ocr.engine_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         seed_text = DEV / "00_seed_bac-giang-2024-04.txt"
         scan = scan_pdf(typeset_pdf(seed_text.read_text(encoding="utf-8"), Path(tmp) / "seed.pdf", font),

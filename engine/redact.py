@@ -22,7 +22,8 @@ _installed = False
 
 
 def remember(*values: str | None) -> None:
-    """Register configured secrets; `redact` masks them from now on (a token's secret half too)."""
+    """Register configured secrets; `redact` masks them from now on (a token's secret half too), in log
+    records as well: whoever holds a secret first (a notifier built before the app) gets logs scrubbed."""
     with _lock:
         for value in values:
             if not value:
@@ -30,6 +31,7 @@ def remember(*values: str | None) -> None:
             for part in (value.strip(), value.strip().partition(":")[2]):
                 if len(part) >= MIN_SECRET_LENGTH:
                     _secrets.add(part)
+    install_log_redaction()
 
 
 def redact(text: str) -> str:

@@ -46,13 +46,15 @@ def bucket_expressions(now: dt.datetime, soon: dt.datetime) -> dict[str, object]
     finished_at = func.coalesce(col(Directive.reported_at), col(Directive.done_at))
     has_deadline = deadline.is_not(None)
     is_open = state.in_(OPEN)
-    open_in_time = and_(
-        is_open, has_deadline,
-        or_(deadline >= now, and_(state == State.reported, col(Directive.reported_at) <= deadline)),
-    )
+    # NULL-safe: a missing time compares as FALSE, never as NULL (which NOT would keep NULL), so every
+    # counted row lands in exactly one bucket, as in bucket_of and bucket_case.
+    reported_in_time = and_(state == State.reported, col(Directive.reported_at).is_not(None),
+                            col(Directive.reported_at) <= deadline)
+    open_in_time = and_(is_open, has_deadline, or_(deadline >= now, reported_in_time))
+    finished_in_time = and_(finished_at.is_not(None), finished_at <= deadline)
     return {
-        "done_on_time": and_(state == State.done, has_deadline, finished_at <= deadline),
-        "done_late": and_(state == State.done, has_deadline, finished_at > deadline),
+        "done_on_time": and_(state == State.done, has_deadline, finished_in_time),
+        "done_late": and_(state == State.done, has_deadline, ~finished_in_time),
         "open_in_time": open_in_time,
         "open_overdue": and_(is_open, has_deadline, ~open_in_time),
         "no_deadline": deadline.is_(None),

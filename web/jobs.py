@@ -13,13 +13,13 @@ from pathlib import Path
 
 from dondoc.bootstrap import App
 from engine.errors import DondocError
+from engine.ingest.limits import Limits, check_size
 from engine.ingest.readers import IMAGE_SUFFIXES, TEXT_SUFFIXES
 from web.core import explain
 
 log = logging.getLogger("dondoc.web.upload")
 
 ALLOWED = (*TEXT_SUFFIXES, ".docx", ".pdf", *IMAGE_SUFFIXES)  # what the readers read
-MAX_BYTES = 25 * 1024 * 1024
 KEEP = 100  # finished jobs remembered, for pages still polling them
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
 
@@ -54,6 +54,7 @@ class UploadJobs:
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-upload")
+        self.limits = Limits.from_settings(app.settings)  # the CLI's and the flow's limits, not a copy
 
     def start(self, person_id: int, filename: str, data: bytes) -> Job:
         """Store the file and queue its reading; refuses what cannot be a notice before queueing."""
@@ -66,8 +67,7 @@ class UploadJobs:
                               f"(PNG, JPG, TIF).")
         if not data:
             raise DondocError(f"Tệp “{name}” rỗng.")
-        if len(data) > MAX_BYTES:
-            raise DondocError(f"Tệp “{name}” quá lớn (tối đa {MAX_BYTES // (1024 * 1024)} MB).")
+        check_size(name, len(data), self.limits)
         digest = hashlib.sha256(data).hexdigest()
         folder = self.app.settings.data_dir / "uploads" / digest
         folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +99,7 @@ class UploadJobs:
         job.stage = "Đang đọc tệp"
         try:
             with self.app.session() as session:
-                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id,
+                report = ingest_file(session, path, self.app.now(), actor_id=job.person_id, limits=self.limits,
                                      progress=lambda done, total, how: self._progress(job, done, total, how))
             if not report.created:
                 job.error = (f"Thông báo này đã được nhập trước đó (thông báo #{report.notice_id}); "

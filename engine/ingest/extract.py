@@ -24,7 +24,7 @@ from engine.deadlines import MAX_YEARS, Deadline, parse_deadline
 from engine.ingest import clauses as readings
 from engine.ingest.agencies import normalize_name
 from engine.ingest.features import MAX_CLAUSE, document_features, is_authority, subject
-from engine.ingest.language import TRIGGER_START, has_verb, is_body, split_bodies
+from engine.ingest.language import TRIGGER_START, bodies, has_verb, is_body
 from engine.ingest.model import CANDIDATE_FLOOR, THRESHOLD, Model, shipped
 from engine.ingest.segments import Clause
 
@@ -57,6 +57,7 @@ class Directive:
     implicit_lead: str | None = None  # the addressee inferred when no lead is written ("Kính gửi" of one body)
     score: float = 1.0
     clauses: list[int] = field(default_factory=list, repr=False)
+    frame_text: str = field(default="", repr=False)  # the lead-in or heading the lead was inherited from
     last_end: str = field(default="", repr=False)  # what closed the last clause taken: ";", ":", "." or ""
     _parts: list[str] = field(default_factory=list, repr=False)
     _follow: list[str] = field(default_factory=list, repr=False)
@@ -134,6 +135,9 @@ def extract_directives(
             and not c.first_in_sentence and _hands_on(c.text)
             and not _same_body(addressee(c.index), current.lead) and addressee(c.index) is not None
         )
+        if current is not None and c.block_index == current_block and _plan_content(c, clauses):
+            current.absorb(c)  # "… theo hướng: Bộ A thẩm định, Bộ B thẩm tra": what the plan says, not who acts
+            continue
         if r.score >= THRESHOLD or hands_on:
             own = addressee(c.index)
             if current is not None and current.ref.split("-")[0] == c.ref and (
@@ -155,8 +159,9 @@ def extract_directives(
                 task=_task(c, spans.get((c.index, False)) if own else None),
                 source=c.text[:MAX_CLAUSE * 4], score=r.score, clauses=[c.index], last_end=c.end,
             )
-            if how == "inherited":
+            if how == "inherited" and frame_at is not None:
                 directive.flags.append("inherited_lead")
+                directive.frame_text = clauses[frame_at].text[:MAX_CLAUSE]
             elif how == "implicit":
                 directive.flags.append("implicit_lead")
                 directive.implicit_lead = addressees[0] if addressees and len(addressees) == 1 else None
@@ -195,6 +200,19 @@ def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | N
         directive.flags.append("implicit_lead")
     _finish(directive, anchor, calendar, MAX_YEARS)
     return directive
+
+
+_PLAN = re.compile(r"(?:theo hướng|như sau|theo phương án|bao gồm|gồm|cụ thể là|với nội dung|trong đó)\s*$", re.I)
+
+
+def _plan_content(clause: Clause, clauses: list[Clause]) -> bool:
+    """The clause follows "… theo hướng:" in its paragraph: content of the plan being ordered."""
+    for prev in reversed(clauses[max(0, clause.index - 4):clause.index]):
+        if prev.block_index != clause.block_index:
+            return False
+        if prev.end == ":":
+            return bool(_PLAN.search(prev.text[-40:]))
+    return False
 
 
 def _hands_on(text: str) -> bool:
@@ -306,9 +324,10 @@ def _finish(d: Directive, anchor: dt.date, calendar: WorkCalendar | None, max_ye
     d.settle()
     d.deadline = parse_deadline(d.source, anchor, calendar, max_years=max_years)
     d.report_to = readings.report_to(d.source)
-    d.coordinators = readings.coordinators(d.task)
+    # "1. Bộ Tài chính chủ trì, phối hợp với các Bộ …:" hands its coordinators down with its lead.
+    d.coordinators = readings.coordinators(d.task) or readings.coordinators(d.frame_text)
     if d.lead:
-        d.leads = tuple(split_bodies(d.lead))
+        d.leads = tuple(bodies(d.lead))
         if len(d.leads) > 1:
             d.flags.append("multi_lead")
         if _COLLECTIVE_LEAD.match(d.lead):

@@ -27,7 +27,8 @@ MAX_CLAUSE = 600
 _TOKEN = re.compile(r"\w+(?:[/&.\-]\w+)*|[^\w\s]")
 _INTRO = re.compile(
     r"^(?:Về|Đối với|Để|Nhằm|Trên cơ sở|Căn cứ|Sau khi|Trường hợp|Trong (?:thời gian|quá trình)|Trước mắt|"
-    r"Đồng thời|Bên cạnh đó|Ngoài ra|Theo đó|Riêng|Từ nay|Khi)\b[^;:]{0,160}?[,:]\s+", re.I)
+    r"Đồng thời|Bên cạnh đó|Ngoài ra|Theo đó|Riêng|Từ nay|Khi|Định kỳ|Hằng|Hàng|Trước ngày|Chậm nhất|Trong tháng|"
+    r"Trong quý|Trong năm|Thứ \w+|Một là|Hai là|Ba là)\b[^;:]{0,160}?[,:]\s+", re.I)
 _TRIGGER_ANY = re.compile(rf"(?<!\w){TRIGGER_WORDS}\s+(?:cho\s+)?(?=\S)", re.I)
 _AUTHORITY = re.compile(
     r"^(?:(?:Phó )?Thủ tướng(?: Chính phủ)?(?: [A-ZĐ]\w+(?: \w+){0,3})?|Chính phủ|"
@@ -168,7 +169,7 @@ def clause_features(clause: Clause, clauses: list[Clause], first_item_block: int
     subj = subject(text)
     rest = text
     if subj is not None:
-        f[f"subj={subj.how}"] = 1
+        f[f"subj={'subject' if subj.how == 'intro' else subj.how}"] = 1  # "Để …, Bộ X làm Y" is Bộ X's work too
         lead = text[subj.start:subj.end]
         head = _words(lead, 1)
         if head:
@@ -212,10 +213,11 @@ def clause_features(clause: Clause, clauses: list[Clause], first_item_block: int
     f[f"len={'<4' if n < 4 else '<10' if n < 10 else '<25' if n < 25 else '<50' if n < 50 else '50+'}"] = 1
     block = clause.block
     f[f"kind={role}"] = 1
+    f[f"family={_FAMILY.get(role, role)}"] = 1
     # One conjunction the linear model cannot form itself: what opens the clause, in what kind of block.
     who = "none" if subj is None else "trigger" if subj.how in ("trigger", "speaker") else "body"
     verb = "action" if f.get("p_action") else "verb" if tags and tags[0] == "V" else "other"
-    f[f"shape={role if clause.first_in_block else 'inner'}|{who}|{verb}"] = 1
+    f[f"shape={_FAMILY.get(role, role) if clause.first_in_block else 'inner'}|{who}|{verb}"] = 1
     if re.search(r"\((?:[^()]*\b(?:Tờ trình|Báo cáo|Công văn|văn bản)\b[^()]*)\)\s*$", text):
         f["ends_citation"] = 1
     if clause.first_in_block:
@@ -256,6 +258,12 @@ def clause_features(clause: Clause, clauses: list[Clause], first_item_block: int
                 for m in _SECTION.finditer(outer.text[:120].lower()):
                     f[f"sec={m.group(0)}"] = 1
     return f
+
+
+# Marker kinds by family: which style a document numbers with says little about what its items are.
+_FAMILY = {"arabic": "numbered", "decimal": "numbered", "roman": "section", "alpha": "section", "article": "numbered",
+           "letter": "lettered", "paren": "lettered", "pletter": "lettered", "proman": "lettered",
+           "lroman": "lettered", "dash": "bullet", "plus": "bullet", "ordinal": "bullet"}
 
 
 def block_roles(clauses: list[Clause]) -> dict[int, str]:

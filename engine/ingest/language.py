@@ -36,7 +36,8 @@ _COLLECTIVE = (
 )
 HEAD = re.compile(
     rf"(?:(?:đồng chí|Đồng chí|đ/c)\s+[A-ZĐÀ-Ỹ]|(?:(?:các|Các|mỗi|Mỗi|từng|Từng)\s+(?:{_COLLECTIVE})\b)"
-    rf"|(?:thủ trưởng|lãnh đạo|người đứng đầu)\s|(?:{_HEADS})\b|đơn vị\b|Công ty\b|cấp trên\b|cấp có thẩm quyền)"
+    rf"|(?:thủ trưởng|lãnh đạo|người đứng đầu)\s|(?:{_HEADS})\b|đơn vị\b|Công ty\b|cấp trên\b|cấp có thẩm quyền|"
+    rf"(?:cơ quan|chính quyền|lực lượng|ngành|địa phương)(?=\s|$|,))"
 )
 # Lower-case verbs and words that end the name of a body ("Sở Tài chính | chủ trì …").
 _VERBS = (
@@ -59,7 +60,9 @@ _STOP_WORDS = (
     # time words end a recipient's name: "báo cáo UBND tỉnh chậm nhất ngày …", "… vào chiều thứ Sáu hằng tuần"
     r"chậm nhất|vào|hằng|định kỳ|"
     # words that hand work on end the name of who hands it: "Bộ Xây dựng | yêu cầu các cơ quan"
-    r"yêu cầu|đề nghị|phân công|ủy quyền|uỷ quyền"
+    r"yêu cầu|đề nghị|phân công|ủy quyền|uỷ quyền|"
+    # a time ends a recipient's name: "báo cáo Bộ Xây dựng | 16 giờ ngày 30/12"
+    r"\d{1,2}\s*giờ|\d{1,2}h(?:\d{2})?"
 )
 _STOP = re.compile(rf"(?<![\w/])(?:{_VERBS}|{_STOP_WORDS})(?![\w])")
 _VERB_ONLY = re.compile(rf"(?<![\w/])(?:{_VERBS})(?![\w])")
@@ -114,12 +117,21 @@ def noun_before(text: str, start: int, verb: str) -> bool:
     return words[-1].lower() in _ANY_NOUN_BEFORE or words[-1] in _NOUN_PAIRS.get(verb, ())
 
 
+_HARD_STOP = re.compile(r"[.:()\[\]“”\"]|;(?!\s*(?:các\s+|Các\s+)?(?:" + _HEADS + r"))|\s[-–]\s(?=[a-zđà-ỹ])")
+# "các Bộ: Quốc phòng, Công an", "các tỉnh, thành phố: Đà Nẵng, Huế": a colon that lists the names.
+_LIST_HEAD = re.compile(
+    r"\b[Cc]ác\s+(?P<head>Bộ|bộ|Sở|sở|Cục|cục|Tổng cục|Vụ|Ban|tỉnh|Tỉnh|thành phố|huyện|quận|xã|phường|Tập đoàn|"
+    r"Tổng công ty|Đài|Báo|Ủy ban|Uỷ ban)(?:\s*,\s*(?:thành phố|thị xã|quận|phường|ngành|cơ quan)[^,:;]{0,30})*\s*$")
+
+
 def noun_phrase(text: str, start: int = 0, *, lists: bool = True) -> tuple[str, int]:
     """The name of a body (or list of bodies) starting at `start`, and where it ends."""
     stop = next_stop(text, start)
     end = stop.start() if stop else len(text)
-    hard = re.compile(r"[.:()\[\]“”\"]|;(?!\s*(?:các\s+|Các\s+)?(?:" + _HEADS + r"))|\s[-–]\s(?=[a-zđà-ỹ])")
-    h = hard.search(text, start, end)
+    h = _HARD_STOP.search(text, start, end)
+    while h and h.group(0) == ":" and _LIST_HEAD.search(text, max(start, h.start() - 80), h.start()) and \
+            text[h.end():h.end() + 2].strip()[:1].isupper():
+        h = _HARD_STOP.search(text, h.end(), end)  # "Giao các Bộ: Xây dựng, Tài chính …" names two ministries
     if h:
         end = h.start()
     phrase = text[start:end]
@@ -132,6 +144,23 @@ def noun_phrase(text: str, start: int = 0, *, lists: bool = True) -> tuple[str, 
     if len(phrase) > 300:
         phrase = phrase[:300].rsplit(" ", 1)[0]
     return phrase, start + len(phrase)
+
+
+def bodies(phrase: str) -> list[str]:
+    """One entry per body, shared-prefix lists expanded: "Bộ trưởng các Bộ: Quốc phòng, Công an" → two ministers."""
+    out: list[str] = []
+    for group in re.split(r"\s*;\s*", phrase):
+        colon = group.find(":")
+        listed = _LIST_HEAD.search(group, 0, colon) if colon > 0 else None
+        if listed is None:
+            out.extend(split_bodies(group) if group.strip() else [])
+            continue
+        head = listed.group("head")
+        if head not in ("tỉnh", "thành phố", "huyện", "quận", "xã", "phường"):
+            head = head[:1].upper() + head[1:]
+        prefix = group[:listed.start()]
+        out.extend(f"{prefix}{head} {name}".strip() for name in split_list(group[colon + 1:].strip(" .")) if name)
+    return out
 
 
 def names_body(text: str) -> bool:
@@ -175,6 +204,11 @@ def split_list(names: str) -> list[str]:
     return out
 
 
+# A bare class noun after "các X," shares its "các": "các cơ quan, đơn vị có liên quan" is one collective.
+_BARE_CLASS = re.compile(r"^(?:đơn vị|cơ quan|địa phương|ngành|sở|ban|tổ chức|cá nhân|doanh nghiệp|lực lượng|"
+                         r"phường|xã|thị xã|thành phố|huyện|quận|đặc khu)(?:\s+(?:có\s+)?liên quan|\s+trực thuộc)?$")
+
+
 def split_bodies(phrase: str) -> list[str]:
     """'A, B và các đơn vị liên quan' → one entry per body; 'UBND các xã, phường' stays whole."""
     pieces = re.split(r"(\s*(?:,|;|\svà\s)\s*)", phrase)
@@ -183,7 +217,7 @@ def split_bodies(phrase: str) -> list[str]:
         part = pieces[i]
         if not part:
             continue
-        if out and not is_body(part):
+        if out and (not is_body(part) or (_BARE_CLASS.match(part) and re.search(r"\b[Cc]ác\s", out[-1]))):
             out[-1] = f"{out[-1]}{pieces[i - 1]}{part}"
         else:
             out.append(part)

@@ -59,9 +59,13 @@ def number(value: float) -> str:
 
 def check_file_size(path: Path, limits: Limits) -> None:
     """Refuse a file larger than the configured size before reading a byte of it."""
-    size = path.stat().st_size
+    check_size(path.name, path.stat().st_size, limits)
+
+
+def check_size(name: str, size: int, limits: Limits) -> None:
+    """Refuse `size` bytes (a file on disk, an upload's declared or received length) over the size limit."""
     if size > limits.file_mb * MB:
-        raise LimitExceeded(path.name, "file_mb",
+        raise LimitExceeded(name, "file_mb",
                             f"tệp {size / MB:.1f} MB, vượt giới hạn kích thước tệp {number(limits.file_mb)} MB")
 
 

@@ -107,7 +107,7 @@ def read_text_file(path: Path, limits: Limits | None = None) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise ExtractionError(f"{path.name}: tệp rỗng")
-    # a UTF-8 file has at most as many characters as bytes: refuse before decoding when even half is too long
+    # a character takes at most four bytes: when even a quarter of the bytes is too many, refuse before decoding
     check_chars(path.name, len(data) // 4, limits)
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")

@@ -35,20 +35,26 @@ def classifier_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon) -> tup
 
 
 def _continuations(doc: CorpusDocument, starts: set[int]) -> set[int]:
-    """Clauses that carry on a directive: the rest of its paragraph, and later subjectless paragraphs of its item.
-
-    They are part of a directive without opening one, so they are neither positive nor negative examples.
-    """
+    """Clauses that carry on a directive: the rest of its paragraph, and later paragraphs of its item that name
+    no other lead. They are part of a directive without opening one: neither positive nor negative examples."""
+    leads = {a.start: a.gold.get("lead") for a in doc.aligned if a.start is not None}
     out: set[int] = set()
     for s in starts:
         block, ref = doc.clauses[s].block_index, doc.clauses[s].ref
         for c in doc.clauses[s + 1:]:
             if c.index in starts or (c.block_index != block and (c.block.kind is not None or c.ref != ref)):
                 break
-            if c.block_index != block and c.first_in_block and subject(c.text) is not None:
-                break  # "Văn phòng Chính phủ thông báo để …": a new subject after the item is no continuation
+            if c.block_index != block and c.first_in_block:
+                named = subject(c.text)
+                if named is not None and not _same_words(c.text[named.start:named.end], leads.get(s)):
+                    break  # "Văn phòng Chính phủ thông báo để …": another subject after the item is no continuation
             out.add(c.index)
     return out
+
+
+def _same_words(a: str | None, b: str | None) -> bool:
+    x, y = set((a or "").lower().split()), set((b or "").lower().split())
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
 
 
 def tagger_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon) -> list[tuple[list[dict], list[str]]]:

@@ -11,7 +11,7 @@ from telegram import Document, Update
 
 from engine import commands as cmd
 from engine.datetext import parse_requested_deadline
-from engine.errors import DondocError, InvalidInput
+from engine.errors import DondocError
 from engine.events import changed_since
 from engine.models import Directive, PendingInput, Person
 from engine.pending_inputs import hold, pending, release
@@ -59,8 +59,7 @@ async def on_input(update: Update, context: Context) -> None:
             current = session.get(Directive, waiting.directive_id)
             deadline = current.deadline if current else None
         if deadline is not None and new <= deadline:  # say so now, not after the reason is typed
-            await say(context, chat_id, texts.explain(InvalidInput("later than the current"),
-                                                          {"deadline": deadline.isoformat()}))
+            await say(context, chat_id, texts.not_after_current(deadline))
             return
         with host.session() as session:
             hold(session, chat_id, person_id=waiting.person_id, kind="extend_reason", version=waiting.version,
@@ -105,8 +104,7 @@ async def _submit(context: Context, person: Person, waiting: PendingInput, chat_
             outcome = cmd.handle(session, command, host.now())
         except DondocError as exc:
             refuse(waiting.kind, person, str(exc))
-            current = session.get(Directive, waiting.directive_id)
-            await say(context, chat_id, texts.explain(exc, view_of(session, host, current) if current else None))
+            await say(context, chat_id, texts.explain(exc))
             return
         view = view_of(session, host, outcome.directive)
         office = is_office(person, outcome.directive) and waiting.kind in ("return_reason", "deny_reason")

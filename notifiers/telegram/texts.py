@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import DondocError, InvalidInput, PermissionDenied, TransitionNotAllowed
+from engine.text import safe_text
 from notifiers.messages import _cut, notice_short
 from notifiers.vi import long_date, nfc, short_date, state_phrase, time_hm
 
@@ -45,6 +46,11 @@ HELP_OFFICE = nfc("/tonghop — tổng hợp tình hình thực hiện toàn t�
 FOOTER = "\n\n➡️ "
 
 
+def _out(text: str) -> str:
+    """A reply as sent: NFC, and stored names and tasks made inert (control and bidi characters shown as �)."""
+    return nfc(safe_text(text))
+
+
 def at(now: dt.datetime) -> str:
     """'09:14, 22/4/2024' in local time."""
     return f"{time_hm(now)}, {short_date(now)}"
@@ -57,12 +63,12 @@ def welcome(name: str, agency: str | None, office: bool) -> str:
              "Từ nay anh/chị sẽ nhận thông báo nhiệm vụ và nhắc hạn tại đây.", "", HELP]
     if office:
         lines.append(HELP_OFFICE)
-    return nfc("\n".join(lines))
+    return _out("\n".join(lines))
 
 
 def help_text(office: bool) -> str:
     """/help, with the office's extra command for office members."""
-    return nfc(HELP + ("\n" + HELP_OFFICE if office else ""))
+    return _out(HELP + ("\n" + HELP_OFFICE if office else ""))
 
 
 def item(view: dict[str, Any]) -> str:
@@ -85,22 +91,22 @@ def result(action: str, view: dict[str, Any], now: dt.datetime, new_deadline: st
     """'✅ Đã ghi nhận: Sở Tài chính đã nhận nhiệm vụ (mục 2) lúc 09:14, 22/4/2024.'"""
     new = short_date(new_deadline) if new_deadline else ""
     what = RESULTS[action].format(lead=view.get("lead") or "Đơn vị", item=item(view), new=new)
-    return nfc(f"✅ Đã ghi nhận: {what} lúc {at(now)}.")
+    return _out(f"✅ Đã ghi nhận: {what} lúc {at(now)}.")
 
 
 def snoozed(when: dt.datetime) -> str:
     """The reply to a snooze choice."""
-    return nfc(f"🔔 Đã hẹn: sẽ nhắc lại lúc {at(when)}.")
+    return _out(f"🔔 Đã hẹn: sẽ nhắc lại lúc {at(when)}.")
 
 
 def reason_prompt(new_deadline: dt.datetime) -> str:
     """Asked after the requested date is understood."""
-    return nfc(f"Hạn mới đề nghị: {long_date(new_deadline)}. Vui lòng nhập lý do xin gia hạn. Gõ /huy để hủy.")
+    return _out(f"Hạn mới đề nghị: {long_date(new_deadline)}. Vui lòng nhập lý do xin gia hạn. Gõ /huy để hủy.")
 
 
 def footer(state: str, now: dt.datetime) -> str:
     """The line appended to an alert once it has been acted on."""
-    return nfc(f"{FOOTER}Trạng thái: {state_phrase(state)} · cập nhật lúc {at(now)}")
+    return _out(f"{FOOTER}Trạng thái: {state_phrase(state)} · cập nhật lúc {at(now)}")
 
 
 def with_footer(text: str, state: str, now: dt.datetime) -> str:
@@ -116,7 +122,7 @@ def card(view: dict[str, Any]) -> str:
              f"Thời hạn: {deadline}", f"Trạng thái: {state_phrase(view.get('state', ''))}"]
     if view.get("pending_extension"):
         lines.append(f"Đang xin gia hạn đến {short_date(view['pending_extension']['new_deadline'])}")
-    return nfc("\n".join(lines))
+    return _out("\n".join(lines))
 
 
 def listing(title: str, views: Sequence[dict[str, Any]]) -> str:
@@ -127,7 +133,7 @@ def listing(title: str, views: Sequence[dict[str, Any]]) -> str:
         lines.append(f"{n}. Mục {view.get('ref') or view.get('id')} — {_cut(view.get('task', ''), 90)} "
                      f"({when}; {state_phrase(view.get('state', ''))})")
     lines.append("Chọn một nhiệm vụ bên dưới để cập nhật.")
-    return nfc("\n".join(lines))
+    return _out("\n".join(lines))
 
 
 def summary(rows: Sequence[Any], by_agency: Sequence[Any], now: dt.datetime) -> str:
@@ -136,7 +142,7 @@ def summary(rows: Sequence[Any], by_agency: Sequence[Any], now: dt.datetime) -> 
     lines = [f"📊 Tổng hợp thực hiện nhiệm vụ toàn tỉnh — {long_date(now)}"]
     if total is None or not total.total:
         lines.append("Chưa có nhiệm vụ nào được giao.")
-        return nfc("\n".join(lines))
+        return _out("\n".join(lines))
     lines += [f"Tổng số nhiệm vụ đã giao: {total.total}",
               f"✅ Hoàn thành đúng hạn: {total.done_on_time} · Hoàn thành quá hạn: {total.done_late}",
               f"🟢 Đang thực hiện, trong hạn: {total.open_in_time} · 🟠 Sắp đến hạn: {total.due_soon}",
@@ -146,22 +152,24 @@ def summary(rows: Sequence[Any], by_agency: Sequence[Any], now: dt.datetime) -> 
         lines.append("")
         lines.append("Đơn vị có nhiệm vụ quá hạn:")
         lines += [f"• {r.name}: {r.open_overdue}" for r in overdue]
-    return nfc("\n".join(lines))
+    return _out("\n".join(lines))
 
 
-def explain(exc: DondocError, view: dict[str, Any] | None = None) -> str:
+def not_after_current(deadline: dt.datetime) -> str:
+    """A requested date that does not extend the current deadline, said before the reason is asked."""
+    return _out(f"Hạn đề nghị phải sau hạn hiện tại ({short_date(deadline)}). Vui lòng nhập lại.")
+
+
+def explain(exc: DondocError) -> str:
     """A polite Vietnamese reading of an engine error."""
     if isinstance(exc, PermissionDenied):
         return FOREIGN
     if isinstance(exc, TransitionNotAllowed):
-        return nfc(f"Nhiệm vụ hiện ở trạng thái “{state_phrase(exc.state)}” nên không thực hiện được thao tác "
+        return _out(f"Nhiệm vụ hiện ở trạng thái “{state_phrase(exc.state)}” nên không thực hiện được thao tác "
                    f"này. Gõ /nhiemvu để xem trạng thái mới nhất.")
     message = str(exc)
-    if isinstance(exc, InvalidInput) and "later than the current" in message:
-        current = short_date(view["deadline"]) if view and view.get("deadline") else "hiện tại"
-        return nfc(f"Hạn đề nghị phải sau hạn hiện tại ({current}). Vui lòng nhập lại.")
-    if isinstance(exc, InvalidInput) and "already past" in message:
-        return nfc("Hạn đề nghị đã qua. Vui lòng nhập một ngày sau hôm nay.")
+    if isinstance(exc, InvalidInput) and "Hạn đề nghị" in message:  # the engine's date refusals, to retype
+        return _out(f"{message} Vui lòng nhập lại.")
     if any(ch in message for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"):
-        return nfc(message)  # already Vietnamese (binding, dates)
+        return _out(message)  # already Vietnamese (binding, dates)
     return FAILED

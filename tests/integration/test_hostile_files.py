@@ -159,8 +159,9 @@ def test_docx_with_cells_merged_down_many_rows_is_fast_and_read_once(tmp_path: P
     outcome = budget.run(path, limits=LIMITS)
     assert outcome.error is None and outcome.extraction is not None
     assert outcome.seconds < 20 and outcome.peak_rss_mb < LIMITS.memory_mb
-    directives = outcome.extraction.directives
-    assert [d.lead for d in directives] == ["Sở Tài chính"]  # the merged cell's text once, not 5,000 times
+    text = outcome.extraction.text
+    assert text.count("Giao Sở Tài chính chủ trì") == 1 and "\n4999" in text  # the merged cell's text once
+    assert len(outcome.extraction.directives) == 1
 
 
 def test_text_with_a_hundred_thousand_items_is_refused_not_cut(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import yaml
 
 from engine.ingest import AgencyDirectory, extract_text
 from engine.ingest.agencies import normalize_name
+from engine.ingest.structure import build_blocks
 from tests.unit.corpus_paths import AGENCIES_YAML, SEED_STEM, gold, seed_text
 
 
@@ -192,3 +193,41 @@ def test_a_numbered_item_right_after_the_title_is_not_part_of_the_title() -> Non
     assert result.document.title == "THÔNG BÁO Kết luận phiên họp UBND tỉnh thường kỳ tháng 4 năm 2024"
     [d] = result.directives
     assert (d.ref, d.lead, d.deadline.date if d.deadline else None) == ("1", "Sở Tài chính", dt.date(2024, 5, 31))
+
+
+def test_marker_grammar_reads_every_numbering_style() -> None:
+    lines = [
+        "I. NHIỆM VỤ TRỌNG TÂM", "1. Sở Tài chính a) Chủ trì rà soát dự toán;", "b) Báo cáo UBND tỉnh.",
+        "2. Sở Y tế thực hiện các nội dung sau: (i) kiểm tra an toàn thực phẩm; (ii) báo cáo kết quả.",
+        "3. Sở Nội vụ", "a. Về công tác cán bộ", "Thứ nhất, rà soát đội ngũ.", "Thứ hai, bố trí cán bộ.",
+        "b. Về thi đua", "- Phát động phong trào.", "+ Tổng kết.", "II - TỔ CHỨC THỰC HIỆN", "1.1. Văn phòng theo dõi.",
+        "Điều 4. Chánh Văn phòng thi hành.",
+    ]
+    refs = [b.ref for b in build_blocks(lines)]
+    assert refs == ["I", "I.1", "I.1.a", "I.1.b", "I.2", "I.2.(i)", "I.2.(ii)", "I.3", "I.3.a", "I.3.a.1", "I.3.a.2",
+                    "I.3.b", "I.3.b.a", "I.3.b.a.1", "II", "II.1.1", "II.1.1.4"]
+
+
+def test_numbering_above_99_is_neither_lost_nor_merged() -> None:
+    items = [f"{i}. Giao Sở Tài chính rà soát dự toán số {i}, hoàn thành trong tháng 9/2025." for i in (98, 99)]
+    text = "\n".join(["Hà Nội, ngày 05 tháng 8 năm 2025", *items, "100. Về đầu tư công",
+                      "100.1. Giao Sở Xây dựng kiểm tra hồ sơ, hoàn thành trong tháng 10/2025.",
+                      "100.2. Giao Sở Công Thương rà soát quy hoạch, hoàn thành trong tháng 11/2025.",
+                      "101. Giao Sở Y tế kiểm tra an toàn thực phẩm, hoàn thành trong tháng 12/2025."])
+    ds = extract_text(text).to_json()["directives"]
+    assert [(d["ref"], d["deadline"]) for d in ds] == [
+        ("98", "2025-09-30"), ("99", "2025-09-30"), ("100.1", "2025-10-31"), ("100.2", "2025-11-30"),
+        ("101", "2025-12-31")]
+
+
+def test_a_skipped_item_number_is_flagged_for_review() -> None:
+    text = "\n".join(["Hà Nội, ngày 05 tháng 8 năm 2025", "(4) Giao Sở Tài chính rà soát dự toán.",
+                      "(6) Giao Sở Xây dựng kiểm tra hồ sơ."])
+    ds = {d["ref"]: d for d in extract_text(text).to_json()["directives"]}
+    assert "numbering_gap" in ds["(6)"]["flags"] and "numbering_gap" not in ds["(4)"]["flags"]
+
+
+def test_a_deadline_far_outside_a_sane_range_is_unreadable_not_9999() -> None:
+    text = "Hà Nội, ngày 05 tháng 8 năm 2025\n1. Giao Sở Tài chính rà soát dự toán, hoàn thành trong năm 99999."
+    [d] = extract_text(text).to_json()["directives"]
+    assert (d["deadline"], d["deadline_kind"]) == (None, "invalid") and "invalid_date" in d["flags"]

@@ -81,6 +81,31 @@ EXPECTED: dict[str, list[tuple[str, str | None, str | None, str | None]]] = {
         ("3", "Sở Tài chính", "2024-11-25", "date"),
         ("4", "Sở Nông nghiệp và Phát triển nông thôn", "2024-11-22", "date"),
     ],
+    # VPCP notice written for the failure modes seen on unseen documents: subjectless items under a lead-in,
+    # "Về …: Bộ X …", "Bộ X, theo chức năng, …, khẩn trương …", "Đối với …, Bộ Y …", a colon list "Giao các Bộ: …",
+    # plan content "theo hướng: Bộ A …, Bộ B …" that is no directive of its own, a named province's UBND, a body
+    # outside every list ("Nhà đầu tư"), a bare completion year, "dịp 19 tháng 12", "16 giờ ngày 30/12",
+    # "định kỳ tháng 3/2026" (one edition), narrative "Cùng tham dự …" and a follow-up "Trường hợp …, báo cáo …".
+    "s8_vpcp_tb_ket_luan_cao_toc": [
+        ("II.1", "các Bộ, ngành, địa phương liên quan", "2025-12-31", "date"),
+        ("II.2", "các Bộ, ngành, địa phương liên quan", "2026-12-31", "year"),
+        ("II.3", "Bộ Tài chính", "2026-01-31", "month"),
+        ("II.4", "Bộ Công an", None, "none"),
+        ("II.5", "Bộ Nông nghiệp và Môi trường", None, None),
+        ("II.6", "các Bộ: Xây dựng, Tài chính", "2026-03-31", "quarter"),
+        ("II.7", "Ủy ban nhân dân thành phố Hà Nội và các tỉnh Bắc Ninh, Hưng Yên", "2026-12-19", "event_date"),
+        ("II.8", "Nhà đầu tư Dự án BOT kết nối", "2025-12-30", "date"),
+        ("II.9", "Văn phòng Chính phủ", "2026-03-31", "event_month"),
+    ],
+    # Provincial letter: "a." topic headings, "(i) …; (ii) …" points run into one paragraph under a lead-in,
+    # "Thứ nhất, …" items, narrative ("Đồng chí … chủ trì buổi làm việc", "nhiều hộ … đã …") that is no directive.
+    "s9_tinh_cong_van_y_kien_chi_dao": [
+        ("a", "Sở Công Thương", "2025-11-15", "date"),
+        ("b.(i)", "Sở Tài chính", None, None),
+        ("b.(ii)", "Sở Tài chính", None, None),
+        ("b.(iii)", "Sở Tài chính", "2026-03-31", "quarter"),
+        ("c.1", "Ủy ban nhân dân các huyện, thành phố", None, None),
+    ],
 }
 
 
@@ -120,6 +145,25 @@ def test_coordinators_and_recipients(extracted: dict[str, dict]) -> None:
     assert province["II.3.a"]["report_to"] == "Sở Nông nghiệp và Môi trường"  # "báo cáo kết quả về Sở …"
     storm = {d["ref"]: d for d in extracted["s3_nghean_cong_van_bao"]["directives"]}
     assert storm["1.b"]["report_to"] == "Bộ Chỉ huy Bộ đội Biên phòng tỉnh"
+
+
+def test_follow_ups_colon_lists_and_times(extracted: dict[str, dict]) -> None:
+    vpcp = {d["ref"]: d for d in extracted["s8_vpcp_tb_ket_luan_cao_toc"]["directives"]}
+    assert vpcp["II.4"]["report_to"] == "Thủ tướng Chính phủ"  # "Trường hợp vượt thẩm quyền, báo cáo …"
+    assert (vpcp["II.8"]["report_to"], vpcp["II.8"]["deadline_time"]) == ("Bộ Xây dựng", "16:00")
+    assert vpcp["II.3"]["coordinators"] == ["các địa phương"]
+    text = (NOTICES / "s8_vpcp_tb_ket_luan_cao_toc.txt").read_text(encoding="utf-8")
+    six = next(d for d in extract_text(text, today=dt.date(2030, 1, 1)).directives if d.ref == "II.6")
+    assert six.leads == ("Bộ Xây dựng", "Bộ Tài chính") and "multi_lead" in six.flags
+
+
+def test_uncertain_clauses_are_candidates_not_dropped(extracted: dict[str, dict]) -> None:
+    letter = extracted["s9_tinh_cong_van_y_kien_chi_dao"]
+    texts = [c["text"] for c in letter["candidates"]]
+    assert any(t.startswith("Đảng bộ các xã tổ chức quán triệt") for t in texts)
+    assert any(t.startswith("Định kỳ trước ngày 25/12 hàng năm, Sở Công Thương") for t in texts)
+    assert all(0 < c["score"] < 0.5 and c["ref"] for c in letter["candidates"])
+    assert not any("chủ trì buổi làm việc" in d["task"] for d in letter["directives"])
 
 
 def test_metadata_of_the_new_styles(extracted: dict[str, dict]) -> None:

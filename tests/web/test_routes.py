@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -350,3 +351,36 @@ def test_unknown_addresses_get_a_vietnamese_page(browser: Browser, web_app: App,
     login(browser, web_app, person(web_app, Role.office))
     response = browser.get(url)
     assert response.status_code == 404 and "Không tìm thấy" in response.text
+
+
+def test_a_candidate_not_taken_becomes_a_draft_once(browser: Browser, web_app: App) -> None:
+    office = person(web_app, Role.office)
+    with web_app.session() as s:
+        report = ingest_file(s, SEED, web_app.now(), actor_id=office.id)
+        notice = s.get(Notice, report.notice_id)
+        clause = "Giao Sở Tài chính chủ trì rà soát các khoản chi, hoàn thành trước ngày 30/6/2024."
+        notice.candidates = [{"ref": "9", "score": 0.41, "text": clause}]  # type: ignore[union-attr]
+        s.add(notice)
+        s.commit()
+    login(browser, web_app, office)
+    assert "Lấy làm dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    assert browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0").status_code == 303
+    page = browser.get(f"/thong-bao/{report.notice_id}").text
+    assert "Đã tạo dự thảo từ đề xuất số 1" in page and "đã thành dự thảo" in page
+    browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0")
+    assert "đã thành dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    with web_app.session() as s:
+        drafts = s.exec(select(Directive).where(Directive.notice_id == report.notice_id)).all()
+    assert len(drafts) == len(report.drafts) + 1
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_nothing_is_stored(browser: Browser, web_app: App) -> None:
+    login(browser, web_app, person(web_app, Role.office))
+    browser.client.app.state.jobs.limits = dataclasses.replace(  # type: ignore[attr-defined]
+        browser.client.app.state.jobs.limits, file_mb=1)  # type: ignore[attr-defined]
+    big = b"1. Giao S\xe1\xbb\x9f T\xc3\xa0i ch\xc3\xadnh r\xc3\xa0 so\xc3\xa1t.\n" * 40_000  # ~1.3 MB of text
+    declared = browser.client.post("/thong-bao/tai-len", headers={"X-CSRF-Token": browser.csrf},
+                                   files={"file": ("lon.txt", big)})
+    assert "vượt giới hạn kích thước tệp 1 MB" in declared.text and 'id="upload-error"' in declared.text
+    with web_app.session() as s:
+        assert s.exec(select(Notice)).all() == []

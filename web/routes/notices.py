@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from engine import commands
 from engine.errors import DondocError, InvalidInput, NotFound
+from engine.ingest.limits import MB, check_size
 from engine.models import Agency, Directive, Notice, Person, Role, State
 from engine.queries import notice_directives, notice_summaries
 from web.core import db, dondoc, explain, fmt_day, office_person, render
@@ -18,6 +19,7 @@ from web.forms import deadline, text
 from web.quotes import segments
 
 router = APIRouter()
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the CSRF field around the file
 
 
 @router.get("/thong-bao")
@@ -28,13 +30,17 @@ def notices_page(request: Request, session: Session = Depends(db),
 
 @router.post("/thong-bao/tai-len")
 async def upload(request: Request, person: Person = Depends(office_person)) -> Response:
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "_upload_job.html", job=None, error="Vui lòng chọn một tệp thông báo.")
-    data = await upload.read()
+    jobs = request.app.state.jobs
+    declared = request.headers.get("content-length", "")
     try:
-        job = request.app.state.jobs.start(person.id, upload.filename, data)
+        if declared.isdigit():  # refused before the body is parsed: the form's overhead is a few hundred bytes
+            check_size("tệp tải lên", max(0, int(declared) - FORM_OVERHEAD), jobs.limits)
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return render(request, "_upload_job.html", job=None, error="Vui lòng chọn một tệp thông báo.")
+        data = await upload.read(int(jobs.limits.file_mb * MB) + 1)  # never more than one byte over the limit
+        job = jobs.start(person.id, upload.filename, data)
     except DondocError as exc:
         return render(request, "_upload_job.html", job=None, error=explain(exc))
     return render(request, "_upload_job.html", job=job)
@@ -79,7 +85,7 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     quoted = {i for p in parts for i in p.directive_ids}
     flash = request.session.pop("flash", None)
     return render(request, "notice.html", nav="notices", person=person, notice=notice, directives=directives,
-                  parts=parts, quoted=quoted, candidates=list(getattr(notice, "candidates", None) or []),
+                  parts=parts, quoted=quoted, candidates=list(notice.candidates or []),
                   flash=flash, drafts=[d for d in directives if d.state == State.draft],
                   ready=[d for d in directives if d.state == State.draft and commands.has_lead(d)],
                   **lead_choices(session))
@@ -181,4 +187,21 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
         left = len(drafts) - len(ids)
         request.session["flash"] = {"ok": f"Đã giao {len(ids)} nhiệm vụ." + (
             f" Còn {left} dự thảo chưa giao." if left else "")}
+    return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
+
+
+@router.post("/thong-bao/{notice_id}/de-xuat/{index}")
+async def promote(request: Request, notice_id: int, index: int, session: Session = Depends(db),
+                  person: Person = Depends(office_person)) -> Response:
+    """A clause the extractor did not take becomes an audited draft (engine: promote_candidate)."""
+    from engine.ingest.service import promote_candidate
+
+    try:
+        draft = promote_candidate(session, notice_id, index, actor_id=person.id, now=dondoc(request).now())  # type: ignore[arg-type]
+    except DondocError as exc:
+        request.session["flash"] = {"error": explain(exc)}
+    else:
+        request.session["flash"] = {"ok": f"Đã tạo dự thảo từ đề xuất số {index + 1}: "
+                                          "rà soát và giao như các mục khác."}
+        return RedirectResponse(f"/thong-bao/{notice_id}#d-{draft}", status_code=303)
     return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
