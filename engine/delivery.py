@@ -97,6 +97,7 @@ class DeliveryReport:
     interrupted: str | None = None  # the failure kind that stopped the pass (BREAKER in a row)
     errors: dict[str, int] = field(default_factory=dict)
     examples: dict[str, str] = field(default_factory=dict)
+    last_kind: str | None = field(default=None, repr=False)  # of the latest failure: the breaker names it
 
     COUNTS = ("claimed", "sent", "retried", "failed", "skipped", "superseded", "deferred", "held", "lost",
               "batches")
@@ -114,7 +115,7 @@ class DeliveryReport:
     def _error(self, kind: str, message: str) -> bool:
         """Count a failure; True the first time this kind is seen in the pass."""
         first = kind not in self.errors
-        self.last_kind = kind  # not a field: the breaker names it, summaries do not carry it
+        self.last_kind = kind
         self.errors[kind] = self.errors.get(kind, 0) + 1
         self.examples.setdefault(kind, message)
         return first
@@ -314,9 +315,9 @@ async def _send_batch(session: Session, notifier: Notifier, claimed: Claim, now:
                 report.deferred += 1
                 continue
             failing = await _send_one(session, notifier, row, person, agencies.get(person.agency_id),
-                                      views.get(row.directive_id), at, clock, policy, calendar, report, failing)
+                                      views.get(row.directive_id), clock, policy, calendar, report, failing)
             if failing >= BREAKER:
-                report.interrupted = getattr(report, "last_kind", "?")
+                report.interrupted = report.last_kind
     finally:
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -324,7 +325,7 @@ async def _send_batch(session: Session, notifier: Notifier, claimed: Claim, now:
 
 
 async def _send_one(session: Session, notifier: Notifier, row: Outbox, person: Person, agency: Agency | None,
-                    view: dict | None, at: dt.datetime, clock: Clock, policy: Policy, calendar: WorkCalendar,
+                    view: dict | None, clock: Clock, policy: Policy, calendar: WorkCalendar,
                     report: DeliveryReport, failing: int) -> int:
     """Send one row and record the outcome; returns the new count of consecutive transport failures."""
     notification = Notification(
@@ -365,8 +366,9 @@ async def _send_one(session: Session, notifier: Notifier, row: Outbox, person: P
     except Exception as exc:  # an unexpected notifier bug or transport error: retry like a transient error
         at, error = clock(), _describe(exc)
         first = report._error(type(exc).__name__, error)
-        # One traceback per kind and pass is enough to debug; a row each would bury the terminal.
-        log.warning("notifier failed on outbox row %s: %s", row.id, error, exc_info=first)
+        # One line and traceback per kind and pass is enough to debug; a row each would bury the log.
+        log.log(logging.WARNING if first else logging.DEBUG, "notifier failed on outbox row %s: %s", row.id,
+                error, exc_info=first)
         if row.attempts >= policy.max_attempts:
             _give_up(session, row, at, error, policy, calendar)
             report.failed += 1
