@@ -208,16 +208,19 @@ def enter_code_dir() -> dict[str, str]:
 def zombie_automation(heartbeat: int = HEARTBEAT_SECONDS) -> dict[str, Any]:
     """The automation that marks a flow run Crashed when its heartbeats stop (its worker died)."""
     expect = ["prefect.flow-run.heartbeat", *(f"prefect.flow-run.{s}" for s in
-                                              ("Completed", "Failed", "Cancelled", "Crashed"))]
+                                              ("Running", "Completed", "Failed", "Cancelled", "Crashed"))]
     return {
         "name": ZOMBIE_AUTOMATION,
-        "description": f"A running flow run with no heartbeat for {3 * heartbeat} s (three missed beats) lost "
-                       "its worker: mark it Crashed so it frees its concurrency slot and shows the truth.",
+        "description": f"A pending or running flow run with no news for {3 * heartbeat} s (three missed "
+                       "heartbeats) lost its worker: mark it Crashed so it frees its concurrency slot and shows "
+                       "the truth.",
         "enabled": True,
         "trigger": {
             "type": "event", "posture": "Proactive", "threshold": 1, "within": 3 * heartbeat,
-            # Armed by Running too, so a run killed before its first heartbeat is caught as well.
-            "after": ["prefect.flow-run.heartbeat", "prefect.flow-run.Running"], "expect": expect,
+            # Armed by Pending and Running too: a run whose worker died while its process was starting
+            # (Pending), or before its first heartbeat, is caught as well.
+            "after": ["prefect.flow-run.heartbeat", "prefect.flow-run.Pending", "prefect.flow-run.Running"],
+            "expect": expect,
             "match": {"prefect.resource.id": "prefect.flow-run.*"}, "for_each": ["prefect.resource.id"],
         },
         "actions": [{"type": "change-flow-run-state", "state": "CRASHED",
