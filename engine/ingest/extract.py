@@ -286,7 +286,9 @@ def _same_body(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     x, y = set(normalize_name(a).split()), set(normalize_name(b).split())
-    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
+    # "Ban QLDA … số 1" and "Ban QLDA … giao thông tỉnh" share most words and are two bodies: each must name
+    # nothing the other lacks, short of a word or two ("Bộ trưởng các Bộ …" restated as "Các Bộ trưởng …").
+    return bool(x and y) and (len(x - y) <= 1 or len(y - x) <= 1) and len(x & y) / min(len(x), len(y)) >= 0.8
 
 
 def _follow_up(clause: Clause, current: Directive | None, out: list[Directive], anchor: dt.date) -> bool:
