@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     ingest_max_seconds: float = Field(120, gt=0, description="Wall time to read and extract one file, before OCR")
     ingest_ocr_page_seconds: float = Field(10, gt=0, description="More wall time for each page read by OCR")
     ingest_max_memory_mb: int = Field(1024, gt=0, description="Memory of the worker reading one file, in MB")
+    code_dir: Path | None = Field(None, description="Where a Prefect worker runs the flows from; default: "
+                                  "where dondoc is installed (see dondoc.prefect_server.enter_code_dir)")
 
     @field_validator("timezone")
     @classmethod

@@ -73,9 +73,10 @@ def _die_with_parent(parent: int) -> None:
 class LocalPrefectServer:
     """A `prefect server start` child on loopback; start(), wait_healthy(), stop()."""
 
-    def __init__(self, home: Path, *, port: int | None = None) -> None:
+    def __init__(self, home: Path, *, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.home = home
         self.port = port or free_port()
+        self.env = env or {}  # on top of this process's environment (e.g. the database, the auth string)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = home / "server.log"
 
@@ -88,7 +89,7 @@ class LocalPrefectServer:
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK,
                "--port", str(self.port), "--no-ui", "--analytics-off"]
-        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env = {**{k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}, **self.env}
         parent = os.getpid()
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
@@ -181,3 +182,88 @@ async def drop_missed_runs(grace: dt.timedelta = dt.timedelta(minutes=2)) -> Non
             await client.delete_flow_run(flow_run.id)
     if runs:
         log.info("dropped %d flow runs missed while stopped", len(runs))
+
+
+# --- The scaled set-up (docs/scaling.md): a shared Prefect server, process workers on several hosts ------
+
+POOL = "dondoc-process"
+HEARTBEAT_SECONDS = 30  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY on every worker; Prefect's minimum
+ZOMBIE_AUTOMATION = "dondoc: crash runs of a lost worker"
+
+
+def enter_code_dir() -> dict[str, str]:
+    """Prefect pull step: run the flow from this host's dondoc code, resolved on the worker at run time.
+
+    DONDOC_CODE_DIR if the host sets it, else where dondoc is installed (a checkout installed with
+    `pip install -e`, or site-packages for a wheel: both hold `flows/` and `config/`). Nothing is
+    templated into the deployment, so each worker finds its own path whoever ran `prefect deploy`.
+    """
+    import flows
+
+    directory = Settings().code_dir or Path(flows.__file__).resolve().parent.parent
+    os.chdir(directory)
+    return {"directory": os.getcwd()}
+
+
+def zombie_automation(heartbeat: int = HEARTBEAT_SECONDS) -> dict[str, Any]:
+    """The automation that marks a flow run Crashed when its heartbeats stop (its worker died)."""
+    expect = ["prefect.flow-run.heartbeat", *(f"prefect.flow-run.{s}" for s in
+                                              ("Completed", "Failed", "Cancelled", "Crashed"))]
+    return {
+        "name": ZOMBIE_AUTOMATION,
+        "description": f"A running flow run with no heartbeat for {3 * heartbeat} s (three missed beats) lost "
+                       "its worker: mark it Crashed so it frees its concurrency slot and shows the truth.",
+        "enabled": True,
+        "trigger": {
+            "type": "event", "posture": "Proactive", "threshold": 1, "within": 3 * heartbeat,
+            # Armed by Running too, so a run killed before its first heartbeat is caught as well.
+            "after": ["prefect.flow-run.heartbeat", "prefect.flow-run.Running"], "expect": expect,
+            "match": {"prefect.resource.id": "prefect.flow-run.*"}, "for_each": ["prefect.resource.id"],
+        },
+        "actions": [{"type": "change-flow-run-state", "state": "CRASHED",
+                     "message": f"No heartbeat for {3 * heartbeat} s: the worker running it was lost."}],
+    }
+
+
+async def configure(pool: str = POOL, pool_limit: int | None = None, heartbeat: int = HEARTBEAT_SECONDS) -> None:
+    """Create or update the process work pool (with its concurrency limit) and the zombie automation."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.events.schemas.automations import AutomationCore
+    from prefect.workers.process import ProcessWorker
+
+    async with get_client() as client:
+        await client.create_work_pool(WorkPoolCreate(
+            name=pool, type="process", concurrency_limit=pool_limit,
+            base_job_template=ProcessWorker.get_default_base_job_template()), overwrite=True)
+        automation = AutomationCore.model_validate(zombie_automation(heartbeat))
+        existing = await client.read_automations_by_name(automation.name)
+        if existing:
+            await client.update_automation(existing[0].id, automation)
+        else:
+            await client.create_automation(automation)
+    log.info("work pool %s (limit %s) and automation %r ready", pool, pool_limit, automation.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m dondoc.prefect_server setup [--pool NAME] [--pool-limit N]`, against PREFECT_API_URL."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m dondoc.prefect_server",
+                                     description="Configure a shared Prefect server for dondoc.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    setup = sub.add_parser("setup", help="work pool with its concurrency limit, and the lost-worker automation")
+    setup.add_argument("--pool", default=POOL)
+    setup.add_argument("--pool-limit", type=int, default=None, help="flow runs at once across all workers")
+    setup.add_argument("--heartbeat", type=int, default=HEARTBEAT_SECONDS,
+                       help="PREFECT_FLOWS_HEARTBEAT_FREQUENCY of the workers (seconds)")
+    args = parser.parse_args(argv)
+    if not os.environ.get("PREFECT_API_URL"):
+        parser.error("PREFECT_API_URL must name the Prefect server")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    asyncio.run(configure(args.pool, args.pool_limit, args.heartbeat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

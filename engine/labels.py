@@ -102,7 +102,7 @@ MESSAGE_KIND_LABELS = {
     "nudge": "nhắc việc", "report_submitted": "báo cáo kết quả", "report_accepted": "xác nhận hoàn thành",
     "report_returned": "trả lại báo cáo", "extension_requested": "xin gia hạn", "extension_granted": "gia hạn",
     "extension_denied": "không chấp thuận gia hạn", "cancelled": "hủy nhiệm vụ",
-    "delivery_failed": "báo lỗi gửi tin",
+    "delivery_failed": "báo lỗi gửi tin", "login_link": "đường liên kết đăng nhập",
 }
 
 FIELD_LABELS = {

@@ -159,7 +159,8 @@ class Directive(SQLModel, table=True):
         Index("ix_directive_board", "lead_agency_id", "notice_id", "state", "deadline", "reported_at", "done_at",
               "assigned_at", "acknowledged_at"),
         Index("ix_directive_deadline", "deadline", "id"),
-        Index("ix_directive_state", "state", "deadline"),
+        Index("ix_directive_state", "state", "deadline", "acknowledged_at", "assigned_at", "reported_at", "done_at",
+              "lead_agency_id", "notice_id"),  # covering: the planner may pick it for any `state IN (…)`
     )
 
     id: int | None = Field(default=None, primary_key=True)

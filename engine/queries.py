@@ -45,7 +45,7 @@ class DirectiveFilter:
         return replace(self, scope_agency_id=person.agency_id, scope_person_id=person.id)
 
 
-def _start_of_local_day(day: dt.date, tz: str = LOCAL_TZ) -> dt.datetime:
+def _start_of_local_day(day: dt.date, tz: str | None = None) -> dt.datetime:
     return utc(dt.datetime(day.year, day.month, day.day, tzinfo=zone(tz)))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.labels import MESSAGE_KIND_LABELS
 from engine.notify import Notification
 from engine.text import safe_text
 from notifiers.vi import days_left_phrase, long_date, nfc, short_date, state_phrase, time_hm
@@ -16,9 +17,7 @@ ACK, REPORT, EXTEND, SNOOZE = ("✅ Đã nhận", "ack"), ("📝 Báo cáo kết
     ("⏳ Xin gia hạn", "extend"), ("🔔 Nhắc lại sau", "snooze")
 APPROVE, DENY = ("Duyệt", "approve"), ("Từ chối", "deny")
 ACCEPT, RETURN = ("✅ Chấp nhận", "accept"), ("↩️ Trả lại", "return")
-KIND_NAMES = {"assigned": "giao nhiệm vụ", "coordinator_info": "thông tin phối hợp", "reminder": "nhắc hạn",
-              "due_today": "đến hạn", "overdue": "quá hạn", "escalation": "báo cáo quá hạn",
-              "digest": "tổng hợp", "nudge": "nhắc việc", "login_link": "đường liên kết đăng nhập"}
+KIND_NAMES = MESSAGE_KIND_LABELS  # one list of message kinds in words, shared with the CLI and exports
 
 
 @dataclass(frozen=True)

@@ -35,16 +35,16 @@ class _LazyConsole:
         self._options = options
         self._console: Any = None
 
-    def get(self) -> Any:
-        """The rich Console itself, for APIs that need a real one (Progress, Live)."""
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def real(self) -> Any:
+        """The rich Console itself, for rich objects that take one (progress bars, live displays)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
         return self._console
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
 
     def reset(self) -> None:
         self._console = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,7 @@ def list_directives(
     search: str = typer.Option("", "--search", "-q", help="Từ cần tìm, không phân biệt dấu và chữ hoa"),
     fmt: str = format_option(),
 ) -> None:
-    """List directives (with the web's filters: engine.queries)."""
+    """List directives (the web's filters: engine.queries)."""
     from sqlmodel import col, select
 
     from engine.labels import BUCKET_LABELS, STATE_LABELS
@@ -95,16 +94,16 @@ def list_directives(
     from engine.queries import LIST_BUCKETS, DirectiveFilter, conditions
 
     check_format(fmt)
-    wanted = DirectiveFilter(state=_choice(state_, STATE_LABELS, "trạng thái"),
-                             bucket=_choice(bucket, {b: BUCKET_LABELS[b] for b in LIST_BUCKETS}, "nhóm"), q=search)
+    wanted_state = _choice(state_, STATE_LABELS, "trạng thái")
+    wanted_bucket = _choice(bucket, {b: BUCKET_LABELS[b] for b in LIST_BUCKETS}, "nhóm")
     app = state.get_app()
     now = app.now()
     with app.session() as session:
-        if agency:
-            wanted.agency_id = find_agency(session, agency).id
-        if notice is not None:
-            wanted.notice_id = get_notice(session, notice).id
-        stmt = select(Directive).where(*conditions(wanted, now, app.calendar)).order_by(col(Directive.id))
+        agency_id = find_agency(session, agency).id if agency else None
+        notice_id = get_notice(session, notice).id if notice is not None else None
+        f = DirectiveFilter(state=wanted_state, bucket=wanted_bucket, agency_id=agency_id, notice_id=notice_id,
+                            q=search)
+        stmt = select(Directive).where(*conditions(f, now, app.calendar)).order_by(col(Directive.id))
         notices = _notices(session)
         rows = [directive_row(d, notices.get(d.notice_id), now) for d in session.exec(stmt).all()]
     emit(rows, LIST_COLUMNS, fmt, title=f"Nhiệm vụ ({len(rows)})", table_rows=[table_row(r) for r in rows])
@@ -229,12 +228,13 @@ def report(directive_id: int = ID, person: str = AS,
 
 
 def _store_attachment(file: Path) -> dict[str, Any]:
+    import mimetypes
+
     from engine.errors import InvalidInput
+    from engine.report_files import store_report_file
 
     if not file.is_file():
         raise InvalidInput(f"{file}: không tìm thấy tệp")
-    from engine.report_files import store_report_file
-
     app = state.get_app()  # in the database, where the bot, the web app and every host read report files
     with app.session() as session:
         return store_report_file(session, file.read_bytes(), name=file.name,

@@ -14,7 +14,6 @@ from dondoc.cli.context import (
     AS_HELP,
     DATE_HELP,
     check_format,
-    console,
     emit,
     err_console,
     format_option,
@@ -31,9 +30,9 @@ if TYPE_CHECKING:
     from engine.ingest.service import IngestReport
 
 FILE = typer.Argument(..., help="Tệp thông báo: .txt, .docx, .pdf hoặc ảnh bản quét (.png, .jpg, .tif)")
-NOTICE_ID = typer.Argument(..., help="Mã số thông báo (cột ID của dondoc notices list)")
 OCR = typer.Option("auto", "--ocr", help="Đọc bản quét bằng OCR: auto (trang không có lớp chữ hoặc lớp chữ lỗi), "
                    "always (mọi trang), never (không OCR)")
+NOTICE_ID = typer.Argument(..., help="Mã số thông báo (cột ID của dondoc notices list)")
 
 
 @contextmanager
@@ -44,8 +43,8 @@ def page_progress(name: str) -> Iterator[Progress]:
         from rich.progress import Progress as Bar
 
         with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                 console=err_console.get(), transient=True) as bar:
-            task = bar.add_task(f"Đang đọc và trích xuất {name}", total=None)
+                 console=err_console.real(), transient=True) as bar:
+            task = bar.add_task(f"Đọc {name}", total=None)
 
             def update(done: int, total: int, how: str) -> None:
                 label = "OCR" if how == "ocr" else "lớp chữ"
@@ -86,10 +85,10 @@ def extract(file: Path = FILE, fmt: str = format_option(), ocr: str = OCR) -> No
     check_format(fmt)
     settings = Settings()
     directory = AgencyDirectory(read_directory(settings.agencies_file))
-    with page_progress(file.name) as progress:
+    with page_progress(file.name) as step:
         result = read_and_extract(file, directory=directory, today=local_date(state.get_clock()()),
                                   ocr=_ocr_mode(ocr), limits=Limits.from_settings(settings),
-                                  progress=progress).to_json()
+                                  progress=step).to_json()
     if fmt == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -97,7 +96,7 @@ def extract(file: Path = FILE, fmt: str = format_option(), ocr: str = OCR) -> No
     say(f"{doc.get('title') or file.name} · số {doc.get('number') or '—'} · "
         f"ngày {local_day(doc.get('date')) or '—'} · {doc.get('issuer') or ''}")
     if note := scan_note(result.get("ocr")):
-        console.print(f"[yellow]{note}[/yellow]")
+        say(note, style="yellow")
     rows = [{**d, "deadline": local_day(d.get("deadline")), "deadline_kind": label(DEADLINE_KIND_LABELS,
                                                                                   d.get("deadline_kind"))}
             for d in result["directives"]]
@@ -140,9 +139,9 @@ def ingest(
         actor_id = find_person(session, person).id if person else None
         if assign_all and actor_id is None:
             raise InvalidInput("--assign cần ghi người giao: --as TÊN_CHUYÊN_VIÊN.")
-        with page_progress(file.name) as progress:
+        with page_progress(file.name) as step:
             report = ingest_file(session, file, app.now(), assign_all=assign_all, actor_id=actor_id, force=force,
-                                 ocr=_ocr_mode(ocr), limits=Limits.from_settings(app.settings), progress=progress)
+                                 ocr=_ocr_mode(ocr), limits=Limits.from_settings(app.settings), progress=step)
         first = None if report.created else describe(get_notice(session, report.notice_id))
     if first is not None and not assign_all:
         raise InvalidInput(f"Thông báo này đã được nhập: {first}. Không lưu lại lần nữa; "
@@ -297,7 +296,6 @@ def review(
 def _list_drafts(notice: int | None, fmt: str) -> None:
     from sqlmodel import col, select
 
-    from engine.ingest.ocr import scan_note
     from engine.models import Directive, Notice, State
     from engine.notices import get_notice
 
@@ -307,11 +305,14 @@ def _list_drafts(notice: int | None, fmt: str) -> None:
         stmt = select(Directive).where(Directive.state == State.draft).order_by(col(Directive.id))
         if notice is not None:
             stmt = stmt.where(Directive.notice_id == get_notice(session, notice).id)
-        scans = {i: scan_note(ocr) for i, ocr in session.exec(select(Notice.id, Notice.ocr)).all()}
+        scans = dict(session.exec(select(Notice.id, Notice.ocr).where(col(Notice.ocr).is_not(None))).all())
+        if scans:  # only notices read from a scan need the OCR module's note
+            from engine.ingest.ocr import scan_note
         rows = []
         for d in session.exec(stmt).all():
             row = directive_row(d, None, app.now())
-            row["uncertain"] = "; ".join(filter(None, [scans.get(d.notice_id), _uncertain(d)]))
+            note = scan_note(scans[d.notice_id]) if d.notice_id in scans else None
+            row["uncertain"] = "; ".join(filter(None, [note, _uncertain(d)]))
             row["confidence"] = round(d.confidence, 2)
             rows.append(row)
     shown = [{**table_row(r), "confidence": f"{r['confidence']:.0%}"} for r in rows]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +33,13 @@ def sweep_cmd(now: str | None = NOW) -> None:
     say(f"Sweep: {report}")
 
 
-def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit", help="Số tin tối đa")) -> None:
+def deliver_cmd(now: str | None = NOW,
+                limit: int = typer.Option(1000, "--limit", help="Gửi nhiều nhất ngần này tin")) -> None:
     """Send due notifications through the configured notifier."""
     import asyncio
 
     from engine.delivery import deliver
+    from engine.errors import DondocError
 
     app = state.get_app()
     with app.session() as session, _quiet_delivery_log():
@@ -47,15 +48,15 @@ def deliver_cmd(now: str | None = NOW, limit: int = typer.Option(1000, "--limit"
     for line in delivery_lines(report):
         console.print(line, soft_wrap=True)
     if report.sent == 0 and report.errors:
-        from engine.errors import DondocError
-
-        raise DondocError("Không gửi được tin nào; kiểm tra kết nối tới Bot API (DONDOC_TELEGRAM_API_URL) "
+        raise DondocError("không gửi được tin nào; kiểm tra kết nối tới Bot API (DONDOC_TELEGRAM_API_URL) "
                           "và token, rồi chạy lại `dondoc deliver`")
 
 
 @contextlib.contextmanager
 def _quiet_delivery_log() -> Iterator[None]:
     """The summary below says what failed; the per-kind log lines (and tracebacks) only with DONDOC_DEBUG."""
+    import logging
+
     logger = logging.getLogger("engine.delivery")
     previous = logger.level
     if not os.environ.get("DONDOC_DEBUG"):

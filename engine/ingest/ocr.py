@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -115,7 +116,7 @@ def ocr_image(image: Any) -> OcrPage:
     """One page image through Tesseract: seals removed, weak lines read again, words laid out, cleaned."""
     prepared = prepare(image)
     lines = _reread_weak_lines(prepared, _lines(_tesseract(prepared, psm=3)))
-    units = [kept for unit in _distinct(_columns(lines)) if (kept := [w for w in unit if not _junk(w)])]
+    units = [kept for unit in _distinct(_columns(lines)) if (kept := _clean_unit(unit))]
     text = clean_ocr_text(_layout(units))
     confidences = [w.conf for unit in units for w in unit if any(c.isalpha() for c in w.text)]
     confidence = round(statistics.fmean(confidences), 1) if confidences else 0.0
@@ -205,11 +206,15 @@ def _sure_letters(lines: list[_Unit]) -> int:
 
 
 def _distinct(units: list[_Unit]) -> list[_Unit]:
-    """One reading per place on the page: of two overlapping readings, the more confident one."""
+    """One reading per place on the page: where a second reading overlaps another pass's, the more confident.
+
+    Lines of one pass are never dropped for overlapping each other (a speckle can stretch a word's box into
+    the line above); only a line read again can duplicate what the first pass read beside it.
+    """
     kept: list[_Unit] = []
     for unit in sorted(units, key=_mean_conf, reverse=True):
-        box = _box(unit)
-        if all(_overlap(box, _box(other)) < 0.5 for other in kept):
+        box, tag = _box(unit), unit[0].line[0]
+        if all(other[0].line[0] == tag or _overlap(box, _box(other)) < 0.5 for other in kept):
             kept.append(unit)
     return kept
 
@@ -234,20 +239,37 @@ def _mean_conf(words: list[_Word]) -> float:
 
 
 def prepare(image: Any) -> Any:
-    """Grey page with coloured ink (red seals, blue signatures) turned white, so it is not read as letters."""
+    """Grey page with coloured ink (red seals, blue signatures) and specks of dust turned white, so neither is
+    read as letters or punctuation. An image it returned is taken as it is."""
     from PIL import ImageChops
 
-    if image.mode == "L":
+    if image.mode == "L" and getattr(image, "info", {}).get("dondoc") == "prepared":
         return image
-    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
-        return image.convert("L")
-    rgb = image.convert("RGB")
-    _, saturation, value = rgb.convert("HSV").split()
-    # bright and saturated: seal or signature ink; dark pixels (text, even under a seal) are kept
-    coloured = ImageChops.multiply(saturation.point(lambda v: 255 if v > 60 else 0),
-                                   value.point(lambda v: 255 if v > 90 else 0))
-    grey = rgb.convert("L")
-    grey.paste(255, mask=coloured)
+    if image.mode in ("RGB", "RGBA", "P", "CMYK"):
+        rgb = image.convert("RGB")
+        _, saturation, value = rgb.convert("HSV").split()
+        # bright and saturated: seal or signature ink; dark pixels (text, even under a seal) are kept
+        coloured = ImageChops.multiply(saturation.point(lambda v: 255 if v > 60 else 0),
+                                       value.point(lambda v: 255 if v > 90 else 0))
+        grey = rgb.convert("L")
+        grey.paste(255, mask=coloured)
+    else:
+        grey = image.convert("L")
+    grey = _despeckle(grey)
+    grey.info["dondoc"] = "prepared"
+    return grey
+
+
+def _despeckle(grey: Any) -> Any:
+    """Scanner dust out: an inked pixel with at most 6 inked pixels in its 5x5 neighbourhood (a speck of 2x3 or
+    less) turns white. At 300 dpi a full stop or a dot below is larger, and a stroke (two pixels wide even
+    for a serif's hairline) puts ten or more inked pixels in the window."""
+    from PIL import ImageChops, ImageFilter
+
+    dark = grey.point(lambda v: 10 if v < 200 else 0)  # ten per inked pixel: a 5x5 sum stays under 255
+    crowd = dark.filter(ImageFilter.Kernel((5, 5), [1] * 25, scale=1))
+    specks = ImageChops.multiply(dark.point(lambda v: 255 if v else 0), crowd.point(lambda v: 255 if v <= 60 else 0))
+    grey.paste(255, mask=specks)
     return grey
 
 
@@ -255,12 +277,29 @@ _ALNUM = re.compile(r"[^\W_]")
 _BULLET = {"-", "+", "–", "•", "*"}
 
 
-def _junk(word: _Word) -> bool:
-    """A word Tesseract read in a seal, an emblem, a signature or the margin, not in the text."""
+def _clean_unit(unit: _Unit) -> _Unit:
+    """The words of a line without junk, and without the full stop a speckle adds before a lower-case word."""
+    height = statistics.median(w.height for w in unit if _ALNUM.search(w.text)) if any(
+        _ALNUM.search(w.text) for w in unit) else 0
+    kept = [w for i, w in enumerate(unit) if not _junk(w, leading=i == 0, line_height=height)]
+    for i, (word, after) in enumerate(itertools.pairwise(kept)):
+        if (word.conf < _SURE and word.text.endswith(".") and not word.text.endswith("..")
+                and after.text[:1].islower()):
+            kept[i] = dataclasses.replace(word, text=word.text[:-1])
+    return kept
+
+
+_SURE = 93.0  # Tesseract's confidence for a word it has no doubt about is 95-97
+
+
+def _junk(word: _Word, *, leading: bool = False, line_height: float = 0) -> bool:
+    """A word Tesseract read in a seal, an emblem, a signature, a speckle or the margin, not in the text."""
     letters = len(_ALNUM.findall(word.text))
-    if letters == 0:
-        return word.text not in _BULLET and word.conf < 60  # a stray mark: "^", "~", "`", "|" …
-    if word.conf < 30 and letters <= 3:
+    if letters == 0:  # a stray mark ("^", "~", "`", "|", a speckle read as "-" or "."), unless it opens an item
+        if word.width < 0.15 * line_height:
+            return True  # far narrower than a hyphen of this line: a speck of dust
+        return word.conf < 60 and not (leading and word.text in _BULLET)
+    if letters <= 3 and (word.conf < 15 or (word.conf < 30 and not _plausible(word.text))):
         return True  # a fragment of a seal or a signature stroke read as a short word
     return word.conf < 50 and not _plausible(word.text)
 
@@ -311,13 +350,18 @@ def _layout(units: list[_Unit]) -> str:
 
 
 _HYPHENATED = re.compile(r"(\w)-\n(\w)", re.UNICODE)
+_STRAY_QUOTE = re.compile(r"(?<!\S)['`´‘](?=\w[^\s'’`]*(?:\s|$))")  # a speckle before a word, never closed
+_DOUBLED = re.compile(r"([:;,])\1+|(?<!\.)\.\.(?![./])")  # "sau::", "cực..", not "…" written "..." nor "./."
 _MARGIN_JUNK = re.compile(r"^[|¦!~_=^`´'\"*#°§]+\s+|\s+[|¦~_=^`´'\"*#°§]+$", re.MULTILINE)
 
 
 def clean_ocr_text(text: str) -> str:
-    """OCR's own noise out: words split across lines re-joined, stray marks at line ends dropped, NFC."""
+    """OCR's own noise out: words split across lines re-joined, stray marks at line ends and before words
+    dropped, doubled punctuation made single, NFC."""
     text = unicodedata.normalize("NFC", text)
     text = _MARGIN_JUNK.sub("", text)
+    text = _STRAY_QUOTE.sub("", text)
+    text = _DOUBLED.sub(lambda m: m.group(1) or ".", text)
     text = _HYPHENATED.sub(lambda m: m.group(1) + m.group(2) if m.group(2).islower() else m.group(0), text)
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line.strip())

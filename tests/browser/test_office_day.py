@@ -12,7 +12,7 @@ from config.settings import Settings
 from engine.binding import create_code
 from engine.directory import load_default_directory
 from engine.login import create_login_token, login_url
-from engine.models import Agency, Directive, Person, Role, State
+from engine.models import Agency, Directive, Notice, Person, Role, State
 from tests.browser.conftest import bot_in_thread, web_server
 from tests.support.botapi import FakeBotAPI
 from tests.support.factory import T0
@@ -60,6 +60,9 @@ def test_office_works_a_notice_in_the_browser_while_a_leader_answers_in_telegram
         page.wait_for_url(re.compile(r".*/thong-bao/\d+$"))
         drafts = page.locator("article.draft")
         assert drafts.count() > 10 and page.locator("#source mark").count() > 10
+        with app.session() as s:
+            not_taken = len(s.exec(select(Notice)).one().candidates)
+        assert page.locator("#candidates tbody tr").count() == not_taken  # nothing dropped silently
         shot(page, shots, "thong-bao")
 
         # Fix one collective lead: the draft goes to Sở Kế hoạch và Đầu tư.

@@ -179,7 +179,7 @@ def test_cancel_and_return(cli: CLI, tmp_path: Path) -> None:
         (("directives", "list", "--format", "xml"), "Không có cách trình bày “xml”", 1),
         (("people", "add", "Ai Đó", "--role", "boss"), "Không có vai trò “boss”", 1),
         (("agencies", "import", "/nonexistent/a.yaml"), "a.yaml: không tìm thấy tệp", 1),
-        (("extract", "/nonexistent/tb.txt"), "tb.txt", 1),
+        (("extract", "/nonexistent/tb.txt"), "tb.txt: không có tệp này", 1),
         (("stats", "--by", "foo"), "Không có cách thống kê “foo”", 1),
         (("export", "/nonexistent/dir/x.xlsx"), "thư mục không tồn tại", 1),
         # Usage mistakes: the parser's own errors, in Vietnamese, exit 2.
@@ -491,5 +491,5 @@ def test_long_work_shows_what_it_is_doing_on_a_terminal(shell: CLI, tmp_path: Pa
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: behave as on a terminal
     exported = shell("export", str(tmp_path / "x.xlsx"))
     assert exported.code == 0 and "Đang xuất x.xlsx" in exported.err  # which steps show depends on speed
-    assert "Đang đọc và trích xuất tb13.txt" in shell("ingest", str(_notice(tmp_path / "tb13.txt", 104,
+    assert "Đọc tb13.txt" in shell("ingest", str(_notice(tmp_path / "tb13.txt", 104,
                                                                              "1. Giao Sở Tư pháp rà soát."))).err

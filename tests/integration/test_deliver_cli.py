@@ -74,7 +74,7 @@ def test_deliver_with_the_bot_api_unreachable_says_so_in_a_few_lines(world: App,
     assert "Gửi thông báo: đã gửi 0/" in result.out
     assert "• Lỗi NetworkError:" in result.out  # one line for the kind of failure, with its count
     assert "Dừng lượt gửi" in result.out  # it stopped trying instead of failing every row
-    assert result.err.startswith("Lỗi: không gửi được tin nào")
+    assert result.err.startswith("Lỗi: Không gửi được tin nào")
     counts = statuses(world)
     assert counts["pending"] == 32 and counts["sending"] == 0  # nothing lost, everything retried later
 

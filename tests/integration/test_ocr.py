@@ -238,3 +238,25 @@ def test_plausible_words_are_vietnamese_syllables_numbers_codes_or_abbreviations
         assert ocr._plausible(word), word
     for word in ("tzoàng", "DLIZ", "hnÕ@", "ẠýẶ", "C“TÁNT!"):
         assert not ocr._plausible(word), word
+
+
+def test_specks_of_dust_are_removed_but_full_stops_and_strokes_kept() -> None:
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (200, 100), 255)
+    draw = ImageDraw.Draw(page)
+    draw.point([(20, 20), (60, 70), (61, 70)], fill=0)  # dust: one pixel, two pixels
+    draw.rectangle((100, 50, 104, 54), fill=0)  # a full stop at 300 dpi: 5x5
+    draw.line((140, 10, 190, 90), fill=0, width=2)  # a thin stroke
+    cleaned = ocr.prepare(page.convert("RGB"))
+    assert cleaned.getpixel((20, 20)) == 255 and cleaned.getpixel((60, 70)) == 255
+    assert cleaned.getpixel((102, 52)) == 0 and cleaned.getpixel((165, 50)) < 128
+
+
+def test_a_speck_read_as_punctuation_is_dropped() -> None:
+    line = [_word("Giao", 100, 100), _word("-", 200, 120, conf=85), _word("Sở", 220, 100, conf=96),
+            _word("cáo.", 300, 100, conf=84), _word("tư", 400, 100)]
+    line[1] = ocr._Word("-", 85, 200, 120, 3, 3, (0, 1, 1, 1))  # 3 px wide: dust, not a hyphen
+    assert [w.text for w in ocr._clean_unit(line)] == ["Giao", "Sở", "cáo", "tư"]
+    hyphen = [_word("tế", 100, 100), ocr._Word("-", 93, 150, 120, 12, 5, (0, 1, 1, 1)), _word("xã", 180, 100)]
+    assert [w.text for w in ocr._clean_unit(hyphen)] == ["tế", "-", "xã"]

@@ -350,3 +350,24 @@ def test_unknown_addresses_get_a_vietnamese_page(browser: Browser, web_app: App,
     login(browser, web_app, person(web_app, Role.office))
     response = browser.get(url)
     assert response.status_code == 404 and "Không tìm thấy" in response.text
+
+
+def test_a_candidate_not_taken_becomes_a_draft_once(browser: Browser, web_app: App) -> None:
+    office = person(web_app, Role.office)
+    with web_app.session() as s:
+        report = ingest_file(s, SEED, web_app.now(), actor_id=office.id)
+        notice = s.get(Notice, report.notice_id)
+        clause = "Giao Sở Tài chính chủ trì rà soát các khoản chi, hoàn thành trước ngày 30/6/2024."
+        notice.candidates = [{"ref": "9", "score": 0.41, "text": clause}]  # type: ignore[union-attr]
+        s.add(notice)
+        s.commit()
+    login(browser, web_app, office)
+    assert "Lấy làm dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    assert browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0").status_code == 303
+    page = browser.get(f"/thong-bao/{report.notice_id}").text
+    assert "Đã tạo dự thảo từ đề xuất số 1" in page and "đã thành dự thảo" in page
+    browser.post(f"/thong-bao/{report.notice_id}/de-xuat/0")
+    assert "đã thành dự thảo" in browser.get(f"/thong-bao/{report.notice_id}").text
+    with web_app.session() as s:
+        drafts = s.exec(select(Directive).where(Directive.notice_id == report.notice_id)).all()
+    assert len(drafts) == len(report.drafts) + 1

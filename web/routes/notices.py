@@ -79,7 +79,7 @@ def notice_page(request: Request, notice_id: int, session: Session = Depends(db)
     quoted = {i for p in parts for i in p.directive_ids}
     flash = request.session.pop("flash", None)
     return render(request, "notice.html", nav="notices", person=person, notice=notice, directives=directives,
-                  parts=parts, quoted=quoted, candidates=list(getattr(notice, "candidates", None) or []),
+                  parts=parts, quoted=quoted, candidates=list(notice.candidates or []),
                   flash=flash, drafts=[d for d in directives if d.state == State.draft],
                   ready=[d for d in directives if d.state == State.draft and commands.has_lead(d)],
                   **lead_choices(session))
@@ -181,4 +181,21 @@ async def assign_drafts(request: Request, notice_id: int, session: Session = Dep
         left = len(drafts) - len(ids)
         request.session["flash"] = {"ok": f"Đã giao {len(ids)} nhiệm vụ." + (
             f" Còn {left} dự thảo chưa giao." if left else "")}
+    return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)
+
+
+@router.post("/thong-bao/{notice_id}/de-xuat/{index}")
+async def promote(request: Request, notice_id: int, index: int, session: Session = Depends(db),
+                  person: Person = Depends(office_person)) -> Response:
+    """A clause the extractor did not take becomes an audited draft (engine: promote_candidate)."""
+    from engine.ingest.service import promote_candidate
+
+    try:
+        draft = promote_candidate(session, notice_id, index, actor_id=person.id, now=dondoc(request).now())  # type: ignore[arg-type]
+    except DondocError as exc:
+        request.session["flash"] = {"error": explain(exc)}
+    else:
+        request.session["flash"] = {"ok": f"Đã tạo dự thảo từ đề xuất số {index + 1}: "
+                                          "rà soát và giao như các mục khác."}
+        return RedirectResponse(f"/thong-bao/{notice_id}#d-{draft}", status_code=303)
     return RedirectResponse(f"/thong-bao/{notice_id}", status_code=303)

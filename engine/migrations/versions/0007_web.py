@@ -39,7 +39,9 @@ def upgrade() -> None:
                                                      "reported_at", "done_at", "assigned_at", "acknowledged_at"],
                               unique=False)
         batch_op.create_index("ix_directive_deadline", ["deadline", "id"], unique=False)
-        batch_op.create_index("ix_directive_state", ["state", "deadline"], unique=False)
+        batch_op.create_index("ix_directive_state", ["state", "deadline", "acknowledged_at", "assigned_at",
+                                                     "reported_at", "done_at", "lead_agency_id", "notice_id"],
+                              unique=False)
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
     _backfill_search_text()
