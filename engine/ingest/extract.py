@@ -139,9 +139,11 @@ def extract_directives(
             continue
         if r.score >= THRESHOLD or hands_on:
             own = addressee(c.index)
+            # A later clause of the item joins its directive unless it names another lead, or opens a sentence
+            # with "Giao/Yêu cầu X" (one directive per such sentence, as the annotators count them).
             if current is not None and current.ref.split("-")[0] == c.ref and (
                 own is None or _same_body(own, current.lead)
-            ):
+            ) and not (own is not None and c.first_in_sentence and TRIGGER_START.match(c.text)):
                 current.absorb(c)
                 current_block = c.block_index
                 continue
