@@ -305,7 +305,8 @@ def _list_drafts(notice: int | None, fmt: str) -> None:
         stmt = select(Directive).where(Directive.state == State.draft).order_by(col(Directive.id))
         if notice is not None:
             stmt = stmt.where(Directive.notice_id == get_notice(session, notice).id)
-        scans = dict(session.exec(select(Notice.id, Notice.ocr).where(col(Notice.ocr).is_not(None))).all())
+        # JSON null is stored as 'null', not SQL NULL: filter here, not in the query
+        scans = {i: ocr for i, ocr in session.exec(select(Notice.id, Notice.ocr)).all() if ocr}
         if scans:  # only notices read from a scan need the OCR module's note
             from engine.ingest.ocr import scan_note
         rows = []

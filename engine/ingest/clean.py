@@ -30,6 +30,10 @@ _BODY_START = re.compile(
 )
 
 
+# OCR reads a rule or a speck in the margin as a dash in front of the title ("- THÔNG BÁO").
+_OCR_BULLET = re.compile(r"^[-–—•·*]+\s*(?=[A-ZĐ]{2})")
+
+
 @dataclass(frozen=True)
 class CleanText:
     """The body lines to read directives from, plus the header and tail kept for metadata."""
@@ -80,7 +84,8 @@ def split_document(text: str) -> CleanText:
         if not s:
             i += 1
             continue
-        if _HEADER_LINE.match(s) or (s.isupper() and len(s) < 60 and not _TITLE_WORDS.match(s)):
+        titled = _TITLE_WORDS.match(_OCR_BULLET.sub("", s))
+        if _HEADER_LINE.match(s) or (s.isupper() and len(s) < 60 and not titled):
             header.append(s)
             i += 1
             body_at = i
@@ -93,8 +98,8 @@ def split_document(text: str) -> CleanText:
                 i += 1
             body_at = i
             continue
-        if _TITLE_WORDS.match(s):
-            title.append(s)
+        if titled:
+            title.append(_OCR_BULLET.sub("", s))
             i += 1
             while i < len(head) and head[i] and len(title) < 6 and not _BODY_START.match(head[i]):
                 title.append(head[i])

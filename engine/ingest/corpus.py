@@ -151,14 +151,5 @@ def _align_lead(aligned: Aligned, clauses: list[Clause], texts: list[str]) -> No
         if at < 0:
             continue
         aligned.lead_clause = i
-        aligned.lead_span = _raw_span(clauses[i].text, texts[i], at, at + len(lead))
+        aligned.lead_span = (at, at + len(lead))  # clause texts are NFC with single spaces already
         return
-
-
-def _raw_span(raw: str, squashed: str, start: int, end: int) -> tuple[int, int]:
-    """Map a span of the whitespace-collapsed text back onto the clause text (which has single spaces already)."""
-    if raw == squashed:
-        return start, end
-    positions = [i for i, ch in enumerate(raw) if not (ch.isspace() and i > 0 and raw[i - 1].isspace())]
-    positions = positions[len(raw) - len(raw.lstrip()):]
-    return positions[start], positions[min(end, len(positions)) - 1] + 1

@@ -24,7 +24,7 @@ from engine.deadlines import MAX_YEARS, Deadline, parse_deadline
 from engine.ingest import clauses as readings
 from engine.ingest.agencies import normalize_name
 from engine.ingest.features import MAX_CLAUSE, document_features, is_authority, subject
-from engine.ingest.language import TRIGGER_START, bodies, has_verb, is_body
+from engine.ingest.language import TRIGGER_START, bodies, has_verb, is_body, noun_phrase
 from engine.ingest.model import CANDIDATE_FLOOR, THRESHOLD, Model, shipped
 from engine.ingest.segments import Clause
 
@@ -97,7 +97,6 @@ class _Reading:
 
     clause: Clause
     score: float
-    own: tuple[int, int] | None = None  # span of the addressee the clause names itself
 
 
 def extract_directives(
@@ -116,10 +115,10 @@ def extract_directives(
         if key not in spans:
             spans[key] = _addressee_span(model, clauses[i].text, framing)
         span = spans[key]
-        return _LEAD_TRIM.sub("", clauses[i].text[span[0]:span[1]]) or None if span else None
+        return (_LEAD_TRIM.sub("", clauses[i].text[span[0]:span[1]]) or None) if span else None
 
     out: list[Directive] = []
-    candidates: list[Candidate] = []
+    candidates: list[tuple[int, Candidate]] = []
     used_frames: set[int] = set()
     per_ref: dict[str, int] = {}
     current: Directive | None = None
@@ -140,9 +139,11 @@ def extract_directives(
             continue
         if r.score >= THRESHOLD or hands_on:
             own = addressee(c.index)
+            # A later clause of the item joins its directive unless it names another lead, or opens a sentence
+            # with "Giao/Yêu cầu X" (one directive per such sentence, as the annotators count them).
             if current is not None and current.ref.split("-")[0] == c.ref and (
                 own is None or _same_body(own, current.lead)
-            ):
+            ) and not (own is not None and c.first_in_sentence and TRIGGER_START.match(c.text)):
                 current.absorb(c)
                 current_block = c.block_index
                 continue
@@ -156,7 +157,7 @@ def extract_directives(
             per_ref[c.ref] = count + 1
             directive = Directive(
                 ref=c.ref + (f"-{count + 1}" if count else ""), lead=lead,
-                task=_task(c, spans.get((c.index, False)) if own else None),
+                task=_task(c.text, spans.get((c.index, False)) if own else None),
                 source=c.text[:MAX_CLAUSE * 4], score=r.score, clauses=[c.index], last_end=c.end,
             )
             if how == "inherited" and frame_at is not None:
@@ -178,12 +179,12 @@ def extract_directives(
         if _follow_up(c, current, out, anchor):
             continue
         if r.score >= CANDIDATE_FLOOR and not c.block.heading:
-            candidates.append(Candidate(c.ref, c.text[:MAX_CLAUSE], round(r.score, 2)))
+            candidates.append((c.index, Candidate(c.ref, c.text[:MAX_CLAUSE], round(r.score, 2))))
+    # A lead-in whose items became directives ("Bộ Tài chính chủ trì:") has been read: it is no candidate.
     frames = used_frames | {i for d in out for k in d.clauses for i in clauses[k].frame}
-    candidates = [k for k in candidates if not _is_frame_text(k, clauses, frames)]
     for directive in out:
         _finish(directive, anchor, calendar, None if not anchor_known else MAX_YEARS)
-    return out, candidates
+    return out, [candidate for i, candidate in candidates if i not in frames]
 
 
 def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | None = None, *,
@@ -193,9 +194,7 @@ def read_clause(text: str, ref: str, anchor: dt.date, calendar: WorkCalendar | N
     text = " ".join(text.split())[:MAX_CLAUSE * 4]
     span = _addressee_span(model, text, False)
     lead = (_LEAD_TRIM.sub("", text[span[0]:span[1]]) or None) if span else None
-    directive = Directive(ref, lead, text, text, score=THRESHOLD, flags=["from_candidate"])
-    rest = text[span[1]:].lstrip(" ,:;-–") if span else text
-    directive.task = readings.strip_topic(rest if len(rest) >= 8 else text).strip(" ,;:") or text
+    directive = Directive(ref, lead, _task(text, span), text, score=THRESHOLD, flags=["from_candidate"])
     if lead is None:
         directive.flags.append("implicit_lead")
     _finish(directive, anchor, calendar, MAX_YEARS)
@@ -230,13 +229,23 @@ def _addressee_span(model: Model, text: str, framing: bool) -> tuple[int, int] |
     if span is not None:
         before = text[:span[0]].rstrip().lower()
         if not (is_authority(text[span[0]:span[1]]) and not before.endswith(_TRIGGER_ENDINGS)):
-            return span
+            return _name_only(text, span)
     rule = subject(text)
     if rule is None or (rule.how == "comma" and not framing) or (rule.how == "subject?" and framing):
         return None  # a lead-in "Văn phòng X truyền đạt ý kiến …:" names who speaks, not who acts
     if rule.how not in ("trigger", "speaker") and is_authority(text[rule.start:rule.end]):
         return None
     return rule.start, rule.end
+
+
+def _name_only(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The tagged span cut where the name of a body ends, should the tagger run on into a verb or a list of
+    figures it has never seen ("Sở Tài chính chủ trì … 1105 1106")."""
+    words = text[span[0]:span[1]]
+    if not is_body(words):
+        return span
+    name = noun_phrase(words)[0].rstrip(" ,;:")
+    return (span[0], span[0] + len(name)) if len(name) >= 3 else span
 
 
 def _inherit(clause: Clause, clauses: list[Clause], addressee: Any) -> tuple[str | None, int | None]:
@@ -264,22 +273,24 @@ def _heading_lead(clause: Clause) -> str | None:
     return text if is_body(text) and not has_verb(re.sub(r"\([^)]*\)", "", text)) else None
 
 
-def _task(clause: Clause, span: tuple[int, int] | None) -> str:
-    """The clause's words after its own lead (the whole clause when the lead is inherited)."""
-    text = clause.text[:MAX_CLAUSE * 4]
+def _task(text: str, span: tuple[int, int] | None) -> str:
+    """A clause's words after its own lead (the whole clause when the lead is inherited)."""
+    text = text[:MAX_CLAUSE * 4]
+    whole = text
     if span:
         rest = text[span[1]:].lstrip(" ,:;-–")
         if len(rest) >= 8:
             text = rest
-    text = readings.strip_topic(text)
-    return text.strip(" ,;:") or clause.text[:MAX_CLAUSE]
+    return readings.strip_topic(text).strip(" ,;:") or whole[:MAX_CLAUSE]
 
 
 def _same_body(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     x, y = set(normalize_name(a).split()), set(normalize_name(b).split())
-    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
+    # "Ban QLDA … số 1" and "Ban QLDA … giao thông tỉnh" share most words and are two bodies: each must name
+    # nothing the other lacks, short of a word or two ("Bộ trưởng các Bộ …" restated as "Các Bộ trưởng …").
+    return bool(x and y) and (len(x - y) <= 1 or len(y - x) <= 1) and len(x & y) / min(len(x), len(y)) >= 0.8
 
 
 def _follow_up(clause: Clause, current: Directive | None, out: list[Directive], anchor: dt.date) -> bool:
@@ -309,10 +320,6 @@ def _follow_up(clause: Clause, current: Directive | None, out: list[Directive], 
         target.follow(text)
         target.flags.append("shared_deadline" if len(targets) > 1 else "follow_up")
     return True
-
-
-def _is_frame_text(candidate: Candidate, clauses: list[Clause], frames: set[int]) -> bool:
-    return any(clauses[i].text[:MAX_CLAUSE] == candidate.text for i in frames)
 
 
 def _parent(ref: str) -> str:

@@ -282,9 +282,33 @@ def block_roles(clauses: list[Clause]) -> dict[int, str]:
     return roles
 
 
+Names = frozenset[tuple[str, ...]]
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """An agency name as the tagger's lower-case tokens ("Sở Tài chính" → ("sở", "tài", "chính"))."""
+    return tuple(t.lower() for t, _, _ in tokens(name))
+
+
+def _directory_marks(lows: list[str], names: Names) -> dict[int, str]:
+    """B/I for tokens inside a name of the agency directory (longest name first)."""
+    marks: dict[int, str] = {}
+    i = 0
+    while i < len(lows):
+        for size in range(min(10, len(lows) - i), 1, -1):
+            if tuple(lows[i:i + size]) in names:
+                marks[i] = "B"
+                marks.update((k, "I") for k in range(i + 1, i + size))
+                i += size
+                break
+        else:
+            i += 1
+    return marks
+
+
 def token_features(text: str, toks: tuple[tuple[str, int, int], ...] | list[tuple[str, int, int]],
-                   lexicon: Lexicon) -> list[dict[str, float | str]]:
-    """What the addressee tagger sees of each token of a clause."""
+                   lexicon: Lexicon, names: Names = frozenset()) -> list[dict[str, float | str]]:
+    """What the addressee tagger sees of each token of a clause: words, shapes, tags, rule and directory marks."""
     subj = subject(text)
     heads = {m.start() for m in HEAD.finditer(text[:MAX_CLAUSE])}
     verbs = {m.start() for m in re.finditer(r"(?<!\w)\w", text[:MAX_CLAUSE]) if ACTION_START.match(text, m.start())}
@@ -292,6 +316,7 @@ def token_features(text: str, toks: tuple[tuple[str, int, int], ...] | list[tupl
     lows = [t.lower() for t, _, _ in toks]
     words = [i for i, w in enumerate(lows) if w[:1].isalnum()]
     tags = dict(zip(words, pos_tags([lows[i] for i in words], lexicon), strict=True))
+    in_directory = _directory_marks(lows, names) if names else {}
     out: list[dict[str, float | str]] = []
     seen_trigger = seen_verb = False
     for i, (tok, start, _end) in enumerate(toks):
@@ -308,6 +333,8 @@ def token_features(text: str, toks: tuple[tuple[str, int, int], ...] | list[tupl
         feats["w|w+1"] = f"{w}|{feats['w+1']}"
         if start in heads:
             feats["head"] = 1.0
+        if i in in_directory:
+            feats["directory"] = in_directory[i]
         if start in verbs:
             feats["verb"] = 1.0
             seen_verb = True

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine.ingest.features import token_features, tokens
+from engine.ingest.features import Names, token_features, tokens
 from engine.ingest.lexicon import LEXICON_FILE, Lexicon, load_lexicon, save_lexicon
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -34,6 +34,7 @@ class Model:
     tagger_path: Path
     lexicon: Lexicon = field(default_factory=dict, repr=False)
     meta: dict[str, Any] = field(default_factory=dict)
+    names: Names = field(default_factory=frozenset, repr=False)  # agency names the tagger marks, as tokens
     _tagger: Any = field(default=None, repr=False)
     _spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
@@ -55,7 +56,7 @@ class Model:
         toks = tokens(text)
         if not toks:
             return None
-        labels = self.tagger().tag(token_features(text, toks, self.lexicon))
+        labels = self.tagger().tag(token_features(text, toks, self.lexicon, self.names))
         start = end = None
         for (_, a, b), label in zip(toks, labels, strict=True):
             if label == "B" or (label == "I" and start is None):
@@ -84,7 +85,8 @@ class Model:
     def save(self, directory: Path) -> None:
         """Write the classifier table and copy the tagger file into `directory`."""
         directory.mkdir(parents=True, exist_ok=True)
-        payload = {"meta": self.meta, "weights": dict(sorted(self.weights.items()))}
+        payload = {"meta": self.meta, "names": sorted(" ".join(n) for n in self.names),
+                   "weights": dict(sorted(self.weights.items()))}
         (directory / CLASSIFIER_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=0, sort_keys=False)
                                                  + "\n", encoding="utf-8")
         target = directory / TAGGER_FILE
@@ -97,7 +99,8 @@ class Model:
 def load(directory: Path = MODEL_DIR) -> Model:
     """The model stored in `directory` (by default the one shipped in the package)."""
     payload = json.loads((directory / CLASSIFIER_FILE).read_text(encoding="utf-8"))
-    return Model(payload["weights"], directory / TAGGER_FILE, load_lexicon(directory), payload.get("meta", {}))
+    names = frozenset(tuple(n.split()) for n in payload.get("names", []))
+    return Model(payload["weights"], directory / TAGGER_FILE, load_lexicon(directory), payload.get("meta", {}), names)
 
 
 @lru_cache(maxsize=1)

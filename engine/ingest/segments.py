@@ -41,9 +41,8 @@ class Clause:
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENTENCE.finditer(text):
-        head = text[start:m.start() + 1]
-        if _ABBREV_END.search(head.rstrip()):
-            continue
+        if _ABBREV_END.search(text[max(start, m.start() - 12):m.start() + 1].rstrip()):
+            continue  # "TP. Hồ Chí Minh": the sentence goes on (only the word before the stop is read)
         spans.append((start, m.end()))
         start = m.end()
     spans.append((start, len(text)))
@@ -52,14 +51,17 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def _bare_names(piece: str) -> bool:
     """A piece that only names bodies ("Giao các Bộ", "Bộ trưởng các Bộ"): its list or its task follows."""
+    if len(piece) > 220:  # checked first: pieces that keep growing must not be rescanned whole
+        return False
     body = TRIGGER_START.sub("", piece.strip(" ,")).replace(": ", ", ")
-    if not body or not is_body(body) or len(body) > 200:
+    if not body or not is_body(body):
         return False
     return noun_phrase(body)[0].strip(" ,;") == body.strip(" ,;")
 
 
 def _list_colon(before: str) -> bool:
     """"… nhất là các Bộ: Quốc phòng, Công an": a colon that opens a list of names, not a clause."""
+    before = before[-80:]
     at = max(before.rfind("các "), before.rfind("Các "))
     tail = before[at:] if at >= 0 else ""
     return 0 < len(tail) <= 60 and is_body(tail) and noun_phrase(tail)[0].strip(" ,") == tail.strip(" ,")

@@ -10,11 +10,12 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.ingest.corpus import CorpusDocument, load_corpus
-from engine.ingest.features import document_features, subject, token_features, tokens
+from engine.ingest.corpus import REPO, CorpusDocument, load_corpus
+from engine.ingest.features import Names, document_features, name_tokens, subject, token_features, tokens
 from engine.ingest.lexicon import Lexicon, build_lexicon
 from engine.ingest.model import TAGGER_FILE, Model, scratch_dir
 
+AGENCIES_FILE = REPO / "config" / "agencies.yaml"
 C = 1.0  # inverse regularisation of the classifier; small data wants a strong prior
 CRF_PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 150, "feature.possible_transitions": True}
 
@@ -57,7 +58,17 @@ def _same_words(a: str | None, b: str | None) -> bool:
     return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
 
 
-def tagger_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon) -> list[tuple[list[dict], list[str]]]:
+def directory_names(path: Path = AGENCIES_FILE) -> Names:
+    """Names and aliases of the default agency directory, as the tagger's tokens."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spellings = [s for a in data.get("agencies") or [] for s in [a.get("name"), *(a.get("aliases") or [])] if s]
+    return frozenset(t for t in (name_tokens(s) for s in spellings) if len(t) > 1)
+
+
+def tagger_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon,
+                    names: Names = frozenset()) -> list[tuple[list[dict], list[str]]]:
     """Token sequences of directive starts, their frames and lead clauses, with B/I/O addressee labels."""
     out = []
     for doc in docs:
@@ -83,7 +94,7 @@ def tagger_examples(docs: Iterable[CorpusDocument], lexicon: Lexicon) -> list[tu
                     labels.append("B" if not labels or labels[-1] == "O" else "I")
                 else:
                     labels.append("O")
-            out.append((token_features(text, toks, lexicon), labels))
+            out.append((token_features(text, toks, lexicon, names), labels))
     return out
 
 
@@ -96,6 +107,7 @@ def train(docs: list[CorpusDocument], directory: Path | None = None) -> Model:
     directory = directory or scratch_dir()
     directory.mkdir(parents=True, exist_ok=True)
     lexicon = build_lexicon()
+    names = directory_names()
     xs, ys = classifier_examples(docs, lexicon)
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(xs)
@@ -105,14 +117,14 @@ def train(docs: list[CorpusDocument], directory: Path | None = None) -> Model:
                                                              strict=True) if abs(w) > 1e-6}
     weights["bias"] = round(weights.get("bias", 0.0) + float(clf.intercept_[0]), 6)
     trainer = pycrfsuite.Trainer(verbose=False)
-    for feats, labels in tagger_examples(docs, lexicon):
+    for feats, labels in tagger_examples(docs, lexicon, names):
         trainer.append(feats, labels)
     trainer.set_params(CRF_PARAMS)
     trainer.train(str(directory / TAGGER_FILE))
     digest = hashlib.sha256("".join(d.stem + d.text for d in docs).encode()).hexdigest()[:16]
     meta = {"documents": [d.stem for d in docs], "corpus_sha256": digest, "clauses": len(ys),
             "positives": sum(ys)}
-    model = Model(weights, directory / TAGGER_FILE, lexicon, meta)
+    model = Model(weights, directory / TAGGER_FILE, lexicon, meta, names)
     model.save(directory)
     return model
 

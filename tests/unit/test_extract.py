@@ -231,3 +231,14 @@ def test_a_deadline_far_outside_a_sane_range_is_unreadable_not_9999() -> None:
     text = "Hà Nội, ngày 05 tháng 8 năm 2025\n1. Giao Sở Tài chính rà soát dự toán, hoàn thành trong năm 99999."
     [d] = extract_text(text).to_json()["directives"]
     assert (d["deadline"], d["deadline_kind"]) == (None, "invalid") and "invalid_date" in d["flags"]
+
+
+def test_each_giao_sentence_is_a_directive_even_for_the_same_lead() -> None:
+    # Two items run together (OCR read "8." as "8:"): each "Giao …" sentence keeps its own directive.
+    text = "\n".join([
+        "Bắc Giang, ngày 19 tháng 4 năm 2024",
+        "7. Giao Sở Tư pháp chủ trì hoàn thiện dự thảo Quyết định, trình Chủ tịch UBND tỉnh ký ban hành. "
+        "8: Dự thảo Nghị quyết bãi bỏ 12 Nghị quyết. Giao Sở Tư pháp hoàn thiện hồ sơ trình cấp có thẩm quyền.",
+    ])
+    ds = extract_text(text).to_json()["directives"]
+    assert [(d["ref"], d["lead"]) for d in ds] == [("7", "Sở Tư pháp"), ("7-2", "Sở Tư pháp")]
