@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import text
 from sqlmodel import Session, select
 
+from engine.db import begin_write
 from engine.errors import InvalidInput
 from engine.models import Agency, Person, Role
 from engine.text import clean_name
@@ -84,9 +86,17 @@ def _csv_aliases(field: str | None) -> list[str] | None:
     return [a.strip() for a in text.split(";") if a.strip()]
 
 
-def import_directory(session: Session, data: dict[str, list[dict[str, Any]]]) -> ImportReport:
-    """Upsert agencies by code and people by name+agency; one transaction: all rows or none."""
+def import_directory(session: Session, data: dict[str, list[dict[str, Any]]], *,
+                     only_if_empty: bool = False) -> ImportReport | None:
+    """Upsert agencies by code and people by name+agency; one write transaction: all rows or none.
+    With `only_if_empty`, nothing is done (None) when the directory already has agencies."""
+    begin_write(session)  # the writer's lock first (SQLite): a read upgraded to a write fails when contended
+    if session.get_bind().dialect.name == "postgresql":  # imports one at a time: two would insert the same codes
+        session.execute(text("LOCK TABLE agency IN SHARE ROW EXCLUSIVE MODE"))
     try:
+        if only_if_empty and session.exec(select(Agency).limit(1)).first() is not None:
+            session.rollback()
+            return None
         return _import(session, data)
     except BaseException:
         session.rollback()
@@ -153,4 +163,4 @@ def load_default_directory(session: Session, path: Path) -> ImportReport | None:
     """Load the deployment's directory once, when the database has no agencies yet."""
     if session.exec(select(Agency).limit(1)).first() is not None:
         return None
-    return import_directory(session, read_directory(path))
+    return import_directory(session, read_directory(path), only_if_empty=True)  # checked again under the lock

@@ -14,7 +14,7 @@ from engine import commands
 from engine.audit import check_projections
 from engine.db import begin_write, make_engine
 from engine.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
-from engine.models import Directive, DirectiveEvent, Outbox, Role, State
+from engine.models import Agency, Directive, DirectiveEvent, Outbox, Role, State
 from tests.support.factory import T0, Factory
 
 
@@ -262,3 +262,32 @@ def test_a_deadline_at_the_end_of_the_calendar_never_crashes_the_sweep(
     swept = session.get(Directive, far.id)
     assert swept is not None and swept.state == State.overdue and report.overdue_marked == 1
     assert swept.next_check_at is None  # no step exists after 9999: the sweep stops looking, it does not crash
+
+
+def test_first_use_loads_the_directory_once_when_processes_start_together(app: App) -> None:
+    """Two drivers starting at once on an empty database (the CLI beside `dondoc run`): one loads the
+    directory, the other finds it loaded; neither fails on SQLite's lock."""
+    import threading
+
+    from engine.directory import load_default_directory
+
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def start() -> None:
+        with app.session() as s:
+            s.exec(select(Agency).limit(1)).first()  # a read snapshot first, as a driver's start-up has
+            barrier.wait()
+            try:
+                results.append(load_default_directory(s, app.settings.agencies_file))
+            except Exception as exc:  # the assertion below names it
+                errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sum(r is not None for r in results) == 1
+    with app.session() as s:
+        codes = [a.code for a in s.exec(select(Agency)).all()]
+    assert len(codes) == len(set(codes)) > 40
