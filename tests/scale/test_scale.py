@@ -329,10 +329,13 @@ def test_two_workers_a_thousand_messages_and_a_lost_worker(cluster: Cluster) -> 
                     killed["at"] = dt.datetime.now(dt.UTC)
                     killed["pids"] = cluster.kill_worker(name)
                     killed["worker"] = name
-                    with engine.connect() as conn:  # what the lost run held, unsent
-                        killed["rows"] = conn.execute(text(
-                            "SELECT id FROM outbox WHERE status = 'sending' AND split_part(claim_token, ':', 2) "
-                            "= :pid"), {"pid": str(pid)}).scalars().all()
+                    with engine.connect() as conn:  # what the lost runs held, unsent (a worker may run two)
+                        held = conn.execute(text(
+                            "SELECT id, claim_token FROM outbox WHERE status = 'sending' AND "
+                            "split_part(claim_token, ':', 2) = ANY(:pids)"),
+                            {"pids": [str(p) for p in killed["pids"]]}).all()
+                    killed["rows"] = [row_id for row_id, _ in held]
+                    killed["claims"] = len({claim for _, claim in held})
                     return
 
     started = time.monotonic()
@@ -378,7 +381,8 @@ def test_two_workers_a_thousand_messages_and_a_lost_worker(cluster: Cluster) -> 
         "1,000 messages, two workers, one killed (trigger to all sent)": two_workers,
         "  two workers: first to last send": sending[1],
         "kill to the lost run marked Crashed": (crashed_at - killed["at"]).total_seconds(),
-        "rows the lost run held unsent, re-sent by other runs": (len(killed["rows"]), len(delays)),
+        "lost deliveries; rows they held unsent; re-sent by other runs": (killed["claims"], len(killed["rows"]),
+                                                                           len(delays)),
         "their re-send after the kill, first/last (s)": (min(delays, default=0), max(delays, default=0)),
         "messages sent twice": len(twice),
         "largest claim": largest,
@@ -392,8 +396,9 @@ def test_two_workers_a_thousand_messages_and_a_lost_worker(cluster: Cluster) -> 
     assert statuses == {"sent": 2 * N}  # every message sent (and each directive reminded once)
     assert reminders == 2 * N
     assert set(sends) == set(range(1, 2 * N + 1))
-    # The documented at-least-once case only: a message the lost run sent but had not recorded.
-    assert all(c <= 2 for c in sends.values()) and len(twice) <= 1, twice
-    assert twice <= {d for d, _ in lost}  # and it was one of the lost run's rows
+    # The documented at-least-once case only: a message a lost run sent but had not recorded, at most one
+    # per lost delivery (the killed worker may have run two), and only among their rows.
+    assert all(c <= 2 for c in sends.values()) and len(twice) <= killed["claims"], twice
+    assert twice <= {d for d, _ in lost}
     assert largest <= Policy().claim_batch
 
