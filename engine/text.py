@@ -11,6 +11,8 @@ from engine.errors import InvalidInput
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_NAME = 200
+# Letters only Vietnamese writes: a message with none of them was not written for the people who read ours.
+_VIETNAMESE = frozenset("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 
 def _is_control(ch: str) -> bool:
@@ -40,3 +42,8 @@ def safe_text(text: str) -> str:
 def name_key(text: str) -> str:
     """The form two names are compared in: NFC, case-folded, single spaces (exact otherwise: no wildcards)."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def looks_vietnamese(text: str) -> bool:
+    """Whether a message (an engine error, say) is Vietnamese and may be shown to a user as it is."""
+    return any(ch in _VIETNAMESE for ch in text.lower())

@@ -17,8 +17,6 @@ from dondoc.bootstrap import App
 from engine.errors import (
     ConcurrencyConflict,
     DondocError,
-    InvalidInput,
-    NotFound,
     PermissionDenied,
     TransitionNotAllowed,
 )
@@ -32,6 +30,7 @@ from engine.labels import (
 )
 from engine.models import Person
 from engine.people import OFFICE_ROLES
+from engine.text import looks_vietnamese
 from engine.timeutil import local
 from notifiers.vi import nfc, state_phrase, weekday
 
@@ -183,27 +182,8 @@ def explain(exc: DondocError) -> str:
         return "Anh/chị không có quyền thực hiện thao tác này trên nhiệm vụ này."
     if isinstance(exc, ConcurrencyConflict):
         return "Nhiệm vụ vừa được người khác cập nhật. Vui lòng xem lại trạng thái mới rồi thử lại."
-    if _is_vietnamese(message):
+    if looks_vietnamese(message):  # the engine's messages are written for the office
         return nfc(message)
-    if isinstance(exc, InvalidInput):
-        for needle, text in _INPUT_MESSAGES:
-            if needle in message:
-                return text
-        return "Dữ liệu nhập không hợp lệ: " + message
-    if isinstance(exc, NotFound):
-        return "Không tìm thấy dữ liệu yêu cầu."
-    return "Không thực hiện được: " + message
+    return "Không thực hiện được thao tác này. Vui lòng thử lại hoặc báo quản trị viên."
 
 
-_INPUT_MESSAGES = (
-    ("no resolved lead", "Nhiệm vụ chưa có đơn vị hoặc người chủ trì trong danh bạ. Hãy chọn chủ trì trước khi giao."),
-    ("no pending extension", "Nhiệm vụ không có đề nghị gia hạn nào đang chờ. Hãy nhập ngày hạn mới."),
-    ("later than the current", "Hạn mới phải sau hạn hiện tại."),
-    ("already past", "Hạn mới đã qua. Vui lòng chọn một ngày sau hôm nay."),
-    ("needs text or a file", "Báo cáo cần có nội dung hoặc tệp đính kèm."),
-)
-_VI_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùýĐ")
-
-
-def _is_vietnamese(text: str) -> bool:
-    return any(ch in _VI_LETTERS for ch in text.lower())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import DondocError, InvalidInput, PermissionDenied, TransitionNotAllowed
-from engine.text import safe_text
+from engine.text import looks_vietnamese, safe_text
 from notifiers.messages import _cut, notice_short
 from notifiers.vi import long_date, nfc, short_date, state_phrase, time_hm
 
@@ -170,6 +170,6 @@ def explain(exc: DondocError) -> str:
     message = str(exc)
     if isinstance(exc, InvalidInput) and "Hạn đề nghị" in message:  # the engine's date refusals, to retype
         return _out(f"{message} Vui lòng nhập lại.")
-    if any(ch in message for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"):
-        return _out(message)  # already Vietnamese (binding, dates)
+    if looks_vietnamese(message):  # the engine's messages are; anything else is not for a leader's eyes
+        return _out(message)
     return FAILED

@@ -33,3 +33,10 @@ def test_safe_text_keeps_lines_and_makes_escapes_visible_and_inert() -> None:
 def test_names_match_exactly_apart_from_case_spacing_and_normal_form() -> None:
     assert name_key("  NGUYỄN  văn a") == name_key("Nguye\u0302\u0303n Văn A")
     assert name_key("Lê%") != name_key("Lê Thu") and name_key("Lê_Thu") != name_key("LêxThu")
+
+
+def test_only_vietnamese_messages_are_shown_as_they_are() -> None:
+    from engine.text import looks_vietnamese
+
+    assert looks_vietnamese("Không có nhiệm vụ #999") and looks_vietnamese("ĐÃ GIAO")
+    assert not looks_vietnamese("no such person") and not looks_vietnamese("")
