@@ -6,7 +6,7 @@ import datetime as dt
 
 from engine.deadlines import parse_deadline
 from engine.errors import InvalidInput
-from engine.timeutil import end_of_local_day, local, local_date, parse_instant
+from engine.timeutil import end_of_local_day, local_date, parse_instant
 
 USABLE_KINDS = {"date", "month", "quarter", "half_year", "year", "event_date", "event_month"}
 
@@ -20,21 +20,19 @@ def parse_requested_deadline(text: str, now: dt.datetime, tz: str | None = None)
     except InvalidInput:
         exact = None
     if exact is not None:
-        if local_date(exact, tz) < today:
-            raise InvalidInput(f"Ngày {local(exact, tz).format('D/M/YYYY')} đã qua. "
-                               f"Vui lòng nhập một ngày sau hôm nay.")
-        return exact
-    found = None
-    # The notice parser wants a lead-in word ("trước 30/6"); a bare date gets one.
-    for candidate in (text, f"trước {text}", f"trước ngày {text}"):
-        found = parse_deadline(candidate, today)
-        if found is not None and found.date is not None and found.kind in USABLE_KINDS:
-            break
+        day, instant = local_date(exact, tz), exact
+    else:
         found = None
-    if found is None or found.date is None:
-        raise InvalidInput(f"Không hiểu ngày “{text}”. Vui lòng nhập theo dạng 30/6/2024, 30/6 "
-                           f"hoặc “cuối tháng 6”.")
-    if found.date < today:
-        raise InvalidInput(f"Ngày {found.date.day}/{found.date.month}/{found.date.year} đã qua. "
-                           f"Vui lòng nhập một ngày sau hôm nay.")
-    return end_of_local_day(found.date, tz, found.time)
+        # The notice parser wants a lead-in word ("trước 30/6"); a bare date gets one.
+        for candidate in (text, f"trước {text}", f"trước ngày {text}"):
+            found = parse_deadline(candidate, today)
+            if found is not None and found.date is not None and found.kind in USABLE_KINDS:
+                break
+            found = None
+        if found is None or found.date is None:
+            raise InvalidInput(f"Không hiểu ngày “{text}”. Vui lòng nhập theo dạng 30/6/2024, 30/6 "
+                               f"hoặc “cuối tháng 6”.")
+        day, instant = found.date, end_of_local_day(found.date, tz, found.time)
+    if day < today:
+        raise InvalidInput(f"Ngày {day.day}/{day.month}/{day.year} đã qua. Vui lòng nhập một ngày sau hôm nay.")
+    return instant
